@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './hash.js';
+export * from './ids.js';
+export * from './tokenizer.js';
+export * from './clock.js';

@@ -1,0 +1,143 @@
+/** Shared request/response types used by every layer. Provider-neutral. */
+
+export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
+
+/** A tool invocation requested by the model (arguments are a JSON string, as in OpenAI). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** One conversation message. `content` is plain text; tool calls and results ride alongside. */
+export interface ChatMessage {
+  role: MessageRole;
+  content: string;
+  /** assistant messages: tool calls the model asked for */
+  toolCalls?: ToolCall[];
+  /** tool messages: the id of the call this message answers */
+  toolCallId?: string;
+  name?: string;
+}
+
+/** A tool the model may call; `parameters` is a JSON Schema object. */
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export interface ChatParams {
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  stop?: string[];
+  tools?: ToolSpec[];
+  toolChoice?: ToolChoice;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  params: ChatParams;
+  /** aborted when the attempt times out, the deadline passes or the client goes away */
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+export interface ChatResult {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+  /** the provider's own model id that answered */
+  modelId: string;
+}
+
+/** Streaming events. Tool calls stream as deltas keyed by index, like OpenAI. */
+export type ChatChunk =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; index: number; id?: string; name?: string; argumentsDelta: string }
+  | { type: 'finish'; finishReason: FinishReason; usage: Usage };
+
+/** A chat-capable model behind one provider. Provider quirks stay inside the implementation. */
+export interface ChatModel {
+  readonly provider: string;
+  readonly modelId: string;
+  chat(req: ChatRequest): Promise<ChatResult>;
+  stream(req: ChatRequest): AsyncIterable<ChatChunk>;
+  close?(): Promise<void>;
+}
+
+export type EmbeddingInputType = 'document' | 'query';
+
+export interface EmbeddingRequest {
+  texts: string[];
+  inputType?: EmbeddingInputType;
+  /** requested output dimension where the model supports several */
+  dimensions?: number;
+  signal?: AbortSignal;
+}
+
+export interface EmbeddingResult {
+  vectors: Float32Array[];
+  usage: { inputTokens: number };
+  modelId: string;
+}
+
+export interface EmbeddingModel {
+  readonly provider: string;
+  readonly modelId: string;
+  readonly dimensions: number;
+  embed(req: EmbeddingRequest): Promise<EmbeddingResult>;
+  close?(): Promise<void>;
+}
+
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+}
+
+/**
+ * One row per request through the gateway. Carries hashes, counts and ids only: never content.
+ */
+export interface InvocationRecord {
+  id: string;
+  /** epoch milliseconds when the request arrived */
+  ts: number;
+  tenant: string;
+  route: string;
+  /** the route or alias the client asked for */
+  modelRequested: string;
+  /** alias of the model that produced the answer (null when none did) */
+  modelAnswered: string | null;
+  /** provider model id that answered */
+  providerModelId: string | null;
+  attempts: number;
+  fallbacks: number;
+  status: 'ok' | 'error';
+  errorCode: string | null;
+  httpStatus: number;
+  stream: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  /** HMAC-SHA256 (hex) of the normalised prompt */
+  promptHash: string;
+  /** HMAC-SHA256 (hex) of the output text, null when there was none */
+  outputHash: string | null;
+  finishReason: FinishReason | null;
+  /** free-form attribution tags (feature, segment …), validated upstream */
+  tags: Record<string, string>;
+}
