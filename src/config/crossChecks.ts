@@ -1,0 +1,109 @@
+import { LOCAL_MODEL_IDS, MODEL_TYPES, inferModelType, type ModelType } from './schema.js';
+import { describeValue, formatPath, type ConfigProblem } from './errors.js';
+
+/**
+ * Rules that span fields: names that must exist, chains without repeats or embedding models,
+ * provider-specific fields. They run over the raw input, defensively, so a file with both shape
+ * errors and cross-reference errors reports all of them at once.
+ */
+
+type Raw = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+const DEFAULT_RETRY = { baseMs: 100, capMs: 2000 };
+
+function rawModelType(m: Raw): ModelType | undefined {
+  if (typeof m.type === 'string' && (MODEL_TYPES as readonly string[]).includes(m.type)) return m.type as ModelType;
+  return typeof m.id === 'string' ? inferModelType(m.id) : undefined;
+}
+
+function withArticle(type: ModelType): string {
+  return type === 'embedding' ? 'an embedding' : 'a chat';
+}
+
+function knownList(names: string[]): string {
+  return names.length ? names.join(', ') : '(none)';
+}
+
+function checkModel(alias: string, m: Raw, models: Raw, problems: ConfigProblem[]): void {
+  const at = (...rest: (string | number)[]): string => formatPath(['models', alias, ...rest]);
+  const provider = m.provider;
+  const type = rawModelType(m);
+  if (provider === 'openai' && m.endpoint === undefined) {
+    problems.push({ path: at('endpoint'), message: "required for provider openai (the server's base URL, e.g. https://api.openai.com/v1)" });
+  }
+  if (m.region !== undefined && provider !== undefined && provider !== 'bedrock') {
+    problems.push({ path: at('region'), message: 'applies only to provider bedrock' });
+  }
+  if (m.apiKeyEnv !== undefined && provider !== undefined && provider !== 'openai') {
+    problems.push({ path: at('apiKeyEnv'), message: 'applies only to provider openai' });
+  }
+  if (provider === 'local' && typeof m.id === 'string' && m.id !== '') {
+    if (!(LOCAL_MODEL_IDS as readonly string[]).includes(m.id)) {
+      problems.push({ path: at('id'), message: `expected one of ${LOCAL_MODEL_IDS.join('|')} for provider local, got ${describeValue(m.id)}` });
+    } else if (m.type !== undefined && m.type !== inferModelType(m.id)) {
+      problems.push({ path: at('type'), message: `local model '${m.id}' is ${withArticle(inferModelType(m.id))} model, not ${describeValue(m.type)}` });
+    }
+  }
+  if (m.dimensions !== undefined && type === 'chat') {
+    problems.push({ path: at('dimensions'), message: 'applies only to embedding models' });
+  }
+  if (Array.isArray(m.equivalents)) {
+    m.equivalents.forEach((eq: unknown, i) => {
+      if (typeof eq !== 'string') return;
+      const target = models[eq];
+      if (eq === alias) {
+        problems.push({ path: at('equivalents', i), message: 'a model cannot be its own equivalent' });
+      } else if (!isRecord(target)) {
+        problems.push({ path: at('equivalents', i), message: `unknown model '${eq}'; known: ${knownList(Object.keys(models))}` });
+      } else if (type !== undefined && rawModelType(target) !== undefined && rawModelType(target) !== type) {
+        problems.push({ path: at('equivalents', i), message: `'${eq}' is ${withArticle(rawModelType(target)!)} model but '${alias}' is ${withArticle(type)} model` });
+      }
+    });
+  }
+}
+
+function checkRoute(name: string, r: Raw, models: Raw, problems: ConfigProblem[]): void {
+  const at = (...rest: (string | number)[]): string => formatPath(['routes', name, ...rest]);
+  if (Array.isArray(r.models)) {
+    const seen = new Map<string, number>();
+    r.models.forEach((alias: unknown, i) => {
+      if (typeof alias !== 'string') return;
+      const model = models[alias];
+      const first = seen.get(alias);
+      if (first !== undefined) {
+        problems.push({ path: at('models', i), message: `'${alias}' is listed twice (also at models[${first}])` });
+        return;
+      }
+      seen.set(alias, i);
+      if (!isRecord(model)) {
+        problems.push({ path: at('models', i), message: `unknown model '${alias}'; known: ${knownList(Object.keys(models))}` });
+      } else if (rawModelType(model) === 'embedding') {
+        problems.push({ path: at('models', i), message: `'${alias}' is an embedding model and cannot answer chat requests` });
+      }
+    });
+  }
+  if (isRecord(r.retry)) {
+    const base = typeof r.retry.baseMs === 'number' ? r.retry.baseMs : DEFAULT_RETRY.baseMs;
+    const cap = typeof r.retry.capMs === 'number' ? r.retry.capMs : DEFAULT_RETRY.capMs;
+    if (cap < base) {
+      const capNote = r.retry.capMs === undefined ? ' (the default)' : '';
+      problems.push({ path: at('retry', 'capMs'), message: `must be ≥ baseMs (${base}), got ${cap}${capNote}` });
+    }
+  }
+}
+
+/** Cross-field problems in a raw (defaults merged, not yet validated) config. */
+export function crossCheck(raw: unknown): ConfigProblem[] {
+  if (!isRecord(raw)) return [];
+  const problems: ConfigProblem[] = [];
+  const models = isRecord(raw.models) ? raw.models : {};
+  for (const [alias, m] of Object.entries(models)) if (isRecord(m)) checkModel(alias, m, models, problems);
+  if (isRecord(raw.routes)) {
+    for (const [name, r] of Object.entries(raw.routes)) if (isRecord(r)) checkRoute(name, r, models, problems);
+  }
+  return problems;
+}

@@ -1,0 +1,146 @@
+import type { z } from 'zod';
+import { StrataError } from '../core/index.js';
+import { KNOWN_FIELDS, NAME_RULE } from './schema.js';
+
+export type PathSegment = string | number;
+
+/** One thing wrong with a config, at a dotted path (`routes.support.models[1]`). */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** An invalid strata.yaml: every problem found, one line each. */
+export class ConfigError extends StrataError {
+  readonly problems: ConfigProblem[];
+  readonly source: string;
+
+  /** `message` replaces the usual "Invalid config <source>:" list (for a file that cannot be read at all). */
+  constructor(source: string, problems: ConfigProblem[], message?: string) {
+    const lines = problems.map((p) => `  - ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    super('config_invalid', message ?? `Invalid config ${source}:\n${lines.join('\n')}`, { details: { source, problems } });
+    this.name = 'ConfigError';
+    this.source = source;
+    this.problems = problems;
+  }
+}
+
+/** `routes.support.models[1]`; keys that are not plain words are quoted: `models["a b"]`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+/** A short, safe rendering of a value the user wrote. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `'${v.length > 60 ? `${v.slice(0, 57)}...` : v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return typeof v;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+function knownFieldsAt(path: readonly PropertyKey[]): string[] {
+  const [a, , c] = path;
+  if (path.length === 0) return KNOWN_FIELDS.root;
+  if (path.length === 1 && a === 'server') return KNOWN_FIELDS.server;
+  if (path.length === 1 && a === 'breaker') return KNOWN_FIELDS.breaker;
+  if (path.length === 2 && a === 'models') return KNOWN_FIELDS.model;
+  if (path.length === 2 && a === 'routes') return KNOWN_FIELDS.route;
+  if (path.length === 3 && a === 'routes' && c === 'retry') return KNOWN_FIELDS.retry;
+  return [];
+}
+
+/** Edit distance counting a swap of neighbours as one edit (the commonest typo). */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[x.length]![y.length]!;
+}
+
+/** The closest known word, if it is close enough to be a typo. */
+export function suggest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(word, k);
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function toSegments(path: readonly PropertyKey[]): PathSegment[] {
+  return path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+}
+
+/** Problems for one zod issue (an unknown-keys issue yields one per key). */
+function problemsOf(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[] {
+  const path = formatPath(toSegments(issue.path));
+  const value = valueAt(input, issue.path);
+  // The hash key is a secret: never echo it back.
+  const shown = issue.path[0] === 'hashKey' ? '(hidden)' : describeValue(value);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const hint = suggest(key, knownFieldsAt(issue.path));
+        const known = knownFieldsAt(issue.path);
+        const tail = hint ? ` (did you mean '${hint}'?)` : known.length ? ` (known: ${known.join(', ')})` : '';
+        return { path: formatPath([...toSegments(issue.path), key]), message: `unknown field${tail}` };
+      });
+    case 'invalid_key':
+      return [{ path, message: `invalid name ${describeValue(issue.path.at(-1))}; ${NAME_RULE}` }];
+    case 'invalid_type': {
+      if (value === undefined) return [{ path, message: 'required' }];
+      const expected = issue.expected === 'int' ? 'an integer' : issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+      return [{ path, message: `expected ${expected}, got ${shown}` }];
+    }
+    case 'invalid_value':
+      return [{ path, message: `expected one of ${issue.values.map(String).join('|')}, got ${shown}` }];
+    case 'too_small': {
+      const min = Number(issue.minimum);
+      if (issue.origin === 'string') {
+        return [{ path, message: min <= 1 ? 'must not be empty' : `must be at least ${min} characters` }];
+      }
+      if (issue.origin === 'array') return [{ path, message: `must list at least ${min} ${min === 1 ? 'entry' : 'entries'}` }];
+      return [{ path, message: `must be ${issue.inclusive ? '≥' : '>'} ${min}, got ${shown}` }];
+    }
+    case 'too_big':
+      return [{ path, message: `must be ${issue.inclusive ? '≤' : '<'} ${Number(issue.maximum)}, got ${shown}` }];
+    case 'invalid_format':
+      return [{ path, message: `${issue.message}, got ${shown}` }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+/** Readable problems from a zod error over `input`. */
+export function problemsFromZod(error: z.ZodError, input: unknown): ConfigProblem[] {
+  return error.issues.flatMap((issue) => problemsOf(issue, input));
+}

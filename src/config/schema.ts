@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** Model aliases and route names: what clients put in the `model` field. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const NAME_RULE = "use letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+export const PROVIDERS = ['bedrock', 'openai', 'local'] as const;
+export const MODEL_TYPES = ['chat', 'embedding'] as const;
+/** The models the local provider implements. */
+export const LOCAL_MODEL_IDS = ['extractive', 'hash-embed'] as const;
+
+export type Provider = (typeof PROVIDERS)[number];
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+/** A model's type when the config does not say: embedding models are recognisable by their id. */
+export function inferModelType(id: string): ModelType {
+  return id === 'hash-embed' || id.toLowerCase().includes('embed') ? 'embedding' : 'chat';
+}
+
+const name = z.string().regex(NAME_PATTERN, { error: `invalid name; ${NAME_RULE}` });
+const positiveInt = z.number().int().positive();
+
+export const serverSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8787),
+  bodyLimitBytes: positiveInt.default(1_048_576),
+  /** overall deadline for a request whose route sets none */
+  requestDeadlineMs: positiveInt.default(60_000),
+  shutdownGraceMs: z.number().int().min(0).default(10_000),
+  metricsAuth: z.boolean().default(false),
+});
+
+export const modelShape = {
+  provider: z.enum(PROVIDERS),
+  /** bedrock: model id, inference profile id or ARN; openai: model name; local: extractive | hash-embed */
+  id: z.string().min(1),
+  type: z.enum(MODEL_TYPES).optional(),
+  /** bedrock only */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as us-east-1' })
+    .optional(),
+  /** bedrock endpoint override, or the OpenAI-compatible server's base URL */
+  endpoint: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  /** openai: the name of the environment variable holding the key (never the key itself) */
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the name of an environment variable, e.g. OPENAI_API_KEY' })
+    .optional(),
+  dimensions: positiveInt.optional(),
+  /** models a critical request may fall back to */
+  equivalents: z.array(name).default([]),
+};
+
+export const modelSchema = z
+  .strictObject(modelShape)
+  .transform((m) => ({ ...m, type: m.type ?? inferModelType(m.id) }));
+
+export const retrySchema = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  baseMs: z.number().int().min(1).default(100),
+  capMs: z.number().int().min(1).default(2000),
+});
+
+export const routeSchema = z.strictObject({
+  /** fallback chain, tried in order */
+  models: z.array(z.string()).min(1),
+  retry: retrySchema.prefault({}),
+  attemptTimeoutMs: positiveInt.default(30_000),
+  deadlineMs: positiveInt.optional(),
+});
+
+export const breakerSchema = z.strictObject({
+  failureRatio: z.number().gt(0).max(1).default(0.5),
+  minRequests: positiveInt.default(5),
+  windowMs: positiveInt.default(30_000),
+  openMs: positiveInt.default(15_000),
+  halfOpenMaxProbes: positiveInt.default(1),
+});
+
+/**
+ * strata.yaml. Requests name a route or a model alias; when a name is both, the route wins.
+ * Cross-field rules (known models, chains, equivalents) live in crossChecks.ts so that they are
+ * reported together with the shape errors.
+ */
+export const strataConfigSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  hashKey: z.string().min(16).optional(),
+  models: z.record(name, modelSchema).default({}),
+  routes: z.record(name, routeSchema).default({}),
+  breaker: breakerSchema.prefault({}),
+});
+
+export type StrataConfig = z.infer<typeof strataConfigSchema>;
+export type ServerConfig = StrataConfig['server'];
+export type ModelConfig = StrataConfig['models'][string];
+export type RouteConfig = StrataConfig['routes'][string];
+export type RetryConfig = RouteConfig['retry'];
+export type BreakerConfig = StrataConfig['breaker'];
+
+/** Field names per object, for "unknown field … (did you mean …)" hints. */
+export const KNOWN_FIELDS = {
+  root: Object.keys(strataConfigSchema.shape),
+  server: Object.keys(serverSchema.shape),
+  model: Object.keys(modelShape),
+  route: Object.keys(routeSchema.shape),
+  retry: Object.keys(retrySchema.shape),
+  breaker: Object.keys(breakerSchema.shape),
+};

@@ -1,0 +1,185 @@
+import { StrataError, toStrataError, type Clock } from '../core/index.js';
+import type { GatewayMetrics } from '../observe/index.js';
+import { nextDelayMs } from './retry.js';
+import type { ModelEntry, RoutePlan } from './types.js';
+
+/** How one invocation went across models and attempts. */
+export interface InvokeOutcome<T> {
+  value: T;
+  entry: ModelEntry;
+  attempts: number;
+  fallbacks: number;
+}
+
+/** Mutable progress, readable even when the invocation fails (for the record). */
+export interface InvokeProgress {
+  attempts: number;
+  fallbacks: number;
+  lastModel: ModelEntry | undefined;
+}
+
+export interface InvokeOptions<T> {
+  plan: RoutePlan;
+  chain: ModelEntry[];
+  /** absolute epoch ms after which nothing more is tried */
+  deadline: number;
+  clientSignal: AbortSignal | undefined;
+  clock: Clock;
+  metrics: GatewayMetrics | undefined;
+  progress: InvokeProgress;
+  random?: () => number;
+  /** one call to one model; must honour the signal */
+  attempt: (entry: ModelEntry, signal: AbortSignal) => Promise<T>;
+}
+
+type AbortCause = 'attempt_timeout' | 'deadline' | 'client';
+
+class AttemptAbort extends Error {
+  constructor(readonly kind: AbortCause) {
+    super(kind);
+    this.name = 'AbortError';
+  }
+}
+
+/**
+ * Retry ∘ breaker ∘ fallback over a chain of models.
+ * Per model: up to `maxAttempts` calls while errors are retryable, with full-jitter backoff that honours
+ * Retry-After; then the next model if the error allows fallback. An open breaker skips its model at once.
+ * The deadline bounds everything; a client that goes away stops everything.
+ */
+export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<InvokeOutcome<T>> {
+  const { plan, chain, deadline, clientSignal, clock, metrics, progress } = opts;
+  const random = opts.random ?? Math.random;
+  let lastError: StrataError | undefined;
+  let skippedOpen = 0;
+  let minRetryInMs = Number.POSITIVE_INFINITY;
+  let modelsTried = 0;
+
+  for (let i = 0; i < chain.length; i++) {
+    const entry = chain[i]!;
+    if (!entry.breaker.tryAcquire()) {
+      skippedOpen++;
+      minRetryInMs = Math.min(minRetryInMs, entry.breaker.retryInMs());
+      continue;
+    }
+    if (modelsTried > 0) {
+      progress.fallbacks++;
+      metrics?.fallbacks.inc({ route: plan.name, from: progress.lastModel?.alias ?? '', to: entry.alias });
+    }
+    modelsTried++;
+    progress.lastModel = entry;
+    let acquired = true;
+    for (let attemptNo = 1; attemptNo <= plan.retry.maxAttempts; attemptNo++) {
+      if (!acquired) {
+        // a retry on the same model is a new call through its breaker
+        if (!entry.breaker.tryAcquire()) break;
+        acquired = true;
+      }
+      const remaining = deadline - clock.now();
+      if (remaining <= 0) throw deadlineError(plan, lastError);
+      progress.attempts++;
+      if (attemptNo > 1) metrics?.retries.inc({ model: entry.alias });
+      try {
+        const value = await runAttempt(opts.attempt, entry, Math.min(plan.attemptTimeoutMs, remaining), remaining <= plan.attemptTimeoutMs, clientSignal);
+        acquired = false;
+        entry.breaker.onSuccess();
+        metrics?.attempts.inc({ model: entry.alias, outcome: 'ok' });
+        return { value, entry, attempts: progress.attempts, fallbacks: progress.fallbacks };
+      } catch (e) {
+        acquired = false;
+        const err = classify(e, plan, entry);
+        metrics?.attempts.inc({ model: entry.alias, outcome: err.code });
+        if (err.code === 'deadline_exceeded' || (clientSignal?.aborted ?? false)) {
+          entry.breaker.release();
+          throw err;
+        }
+        if (countsAgainstModel(err)) entry.breaker.onFailure();
+        else entry.breaker.onSuccess();
+        lastError = err;
+        if (!err.retryable || attemptNo === plan.retry.maxAttempts) break;
+        const delay = nextDelayMs(attemptNo, plan.retry, err.retryAfterMs, random);
+        // a wait that would outlive the deadline is pointless: move on to the next model instead
+        if (clock.now() + delay >= deadline) break;
+        if (delay > 0) await clock.sleep(delay, clientSignal);
+      }
+    }
+    if (lastError && !lastError.fallbackAllowed) throw lastError;
+  }
+
+  if (lastError) throw finalError(lastError, plan);
+  if (skippedOpen > 0) {
+    throw new StrataError(
+      'circuit_open',
+      `Every model of route '${plan.name}' is failing and temporarily skipped (circuit open); retry shortly.`,
+      { retryAfterMs: Number.isFinite(minRetryInMs) ? Math.max(1000, minRetryInMs) : 1000 },
+    );
+  }
+  throw new StrataError('internal', `Route '${plan.name}' has no model to call.`);
+}
+
+async function runAttempt<T>(
+  attempt: (entry: ModelEntry, signal: AbortSignal) => Promise<T>,
+  entry: ModelEntry,
+  timeoutMs: number,
+  timeoutIsDeadline: boolean,
+  clientSignal: AbortSignal | undefined,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new AttemptAbort(timeoutIsDeadline ? 'deadline' : 'attempt_timeout')), timeoutMs);
+  let onClientAbort: (() => void) | undefined;
+  if (clientSignal) {
+    if (clientSignal.aborted) controller.abort(new AttemptAbort('client'));
+    onClientAbort = () => controller.abort(new AttemptAbort('client'));
+    clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  }
+  try {
+    return await attempt(entry, controller.signal);
+  } catch (e) {
+    // whatever the provider threw, an abort we caused is reported as its cause
+    const reason: unknown = controller.signal.reason;
+    if (controller.signal.aborted && reason instanceof AttemptAbort) throw reason;
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    if (onClientAbort) clientSignal!.removeEventListener('abort', onClientAbort);
+  }
+}
+
+function classify(e: unknown, plan: RoutePlan, entry: ModelEntry): StrataError {
+  if (e instanceof AttemptAbort) {
+    if (e.kind === 'attempt_timeout') {
+      return new StrataError(
+        'upstream_timeout',
+        `Model '${entry.alias}' did not answer within the attempt timeout of ${plan.attemptTimeoutMs} ms.`,
+        { retryable: true, fallbackAllowed: true },
+      );
+    }
+    if (e.kind === 'deadline') return deadlineError(plan, undefined);
+    return new StrataError('invalid_request', 'The client closed the request.', { status: 499 });
+  }
+  return toStrataError(e);
+}
+
+/** Errors that say the model is unhealthy; a rejected request (4xx of ours) says nothing about it. */
+function countsAgainstModel(err: StrataError): boolean {
+  return err.fallbackAllowed && err.code !== 'upstream_invalid_request';
+}
+
+function deadlineError(plan: RoutePlan, last: StrataError | undefined): StrataError {
+  const tail = last ? ` The last upstream error was ${last.code}.` : '';
+  return new StrataError('deadline_exceeded', `Route '${plan.name}' did not get an answer within its deadline of ${plan.deadlineMs} ms.${tail}`, {
+    details: last ? { lastError: last.code } : undefined,
+  });
+}
+
+/** The error the client sees when every model was tried. Throttling keeps its 429 and gets a Retry-After. */
+function finalError(last: StrataError, plan: RoutePlan): StrataError {
+  if (last.code === 'upstream_throttled' || last.code === 'upstream_quota_exceeded') {
+    return new StrataError(
+      last.code,
+      `Every model of route '${plan.name}' is throttled upstream (${last.upstreamType ?? last.code}); retry after the indicated delay.`,
+      { retryAfterMs: last.retryAfterMs ?? 1000, upstreamType: last.upstreamType, status: 429 },
+    );
+  }
+  return last;
+}

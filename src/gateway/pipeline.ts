@@ -1,0 +1,409 @@
+import {
+  ContentHasher,
+  StrataError,
+  newId,
+  systemClock,
+  toStrataError,
+  type ChatChunk,
+  type ChatMessage,
+  type ChatResult,
+  type Clock,
+  type FinishReason,
+  type InvocationRecord,
+  type Usage,
+} from '../core/index.js';
+import type { GatewayMetrics, Logger } from '../observe/index.js';
+import type { ModelCatalog } from './catalog.js';
+import { invokeWithFallback, type InvokeProgress } from './invoke.js';
+import type {
+  GatewayChatRequest,
+  GatewayChatResponse,
+  GatewayEmbeddingRequest,
+  GatewayEmbeddingResponse,
+  GatewayStreamResponse,
+  InvocationMeta,
+  ModelEntry,
+  RoutePlan,
+} from './types.js';
+
+/** Where finished invocation records go (the store's batched writer). */
+export interface RecordSink {
+  enqueue(rec: InvocationRecord): void;
+}
+
+/** Per-request state that the pipeline steps read and fill in. Holds content only in memory, never in records. */
+export interface ChatContext {
+  readonly req: GatewayChatRequest;
+  readonly invocationId: string;
+  readonly receivedAt: number;
+  plan?: RoutePlan;
+  chain?: ModelEntry[];
+  readonly progress: InvokeProgress;
+  result?: ChatResult;
+  stream?: AsyncIterable<ChatChunk>;
+  meta?: InvocationMeta;
+}
+
+export type Next = () => Promise<void>;
+/** One pipeline step: does its part, calls `next()` to go on, may act again after it returns. */
+export type Step = (ctx: ChatContext, next: Next) => Promise<void>;
+
+/** Koa-style composition: the first step wraps all the others. */
+export function composeSteps(steps: Step[]): (ctx: ChatContext) => Promise<void> {
+  return (ctx) => {
+    const dispatch = (i: number): Promise<void> => {
+      const step = steps[i];
+      if (!step) return Promise.resolve();
+      return step(ctx, () => dispatch(i + 1));
+    };
+    return dispatch(0);
+  };
+}
+
+export interface GatewayDeps {
+  catalog: ModelCatalog;
+  hasher: ContentHasher;
+  logger: Logger;
+  metrics?: GatewayMetrics;
+  sink?: RecordSink;
+  clock?: Clock;
+  random?: () => number;
+}
+
+/**
+ * The request path every interface (HTTP, CLI, library) calls: resolve the route, invoke with
+ * retry ∘ breaker ∘ fallback, record. Later capabilities add steps between these.
+ */
+export class Gateway {
+  readonly #deps: GatewayDeps;
+  readonly #clock: Clock;
+  readonly #run: (ctx: ChatContext) => Promise<void>;
+
+  constructor(deps: GatewayDeps, extraSteps: Step[] = []) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
+    this.#run = composeSteps([this.#recordStep, this.#resolveStep, ...extraSteps, this.#invokeStep]);
+  }
+
+  get catalog(): ModelCatalog {
+    return this.#deps.catalog;
+  }
+
+  /** One non-streamed chat completion. */
+  async chat(req: GatewayChatRequest): Promise<GatewayChatResponse> {
+    const ctx = this.#context({ ...req, stream: false });
+    await this.#run(ctx);
+    return { meta: ctx.meta!, result: ctx.result! };
+  }
+
+  /** A streamed chat completion; resolves once the first token is in (so headers can name the model). */
+  async stream(req: GatewayChatRequest): Promise<GatewayStreamResponse> {
+    const ctx = this.#context({ ...req, stream: true });
+    await this.#run(ctx);
+    return { meta: ctx.meta!, chunks: ctx.stream! };
+  }
+
+  /** Embeddings through the same retry, breaker and record path. */
+  async embed(req: GatewayEmbeddingRequest): Promise<GatewayEmbeddingResponse> {
+    const receivedAt = this.#clock.now();
+    const invocationId = req.invocationId ?? newId('inv', receivedAt);
+    const { plan, entry } = this.#deps.catalog.resolveEmbedding(req.model);
+    const progress: InvokeProgress = { attempts: 0, fallbacks: 0, lastModel: undefined };
+    const base = {
+      id: invocationId,
+      ts: receivedAt,
+      tenant: req.tenant ?? 'default',
+      route: plan.name,
+      modelRequested: req.model,
+      stream: false,
+      promptHash: this.#deps.hasher.hash(req.input.join('\u0000')),
+      tags: req.tags ?? {},
+    };
+    try {
+      const out = await invokeWithFallback({
+        plan,
+        chain: [entry],
+        deadline: receivedAt + plan.deadlineMs,
+        clientSignal: req.signal,
+        clock: this.#clock,
+        metrics: this.#deps.metrics,
+        progress,
+        random: this.#deps.random,
+        attempt: (e, signal) => e.embedding!.embed({ texts: req.input, dimensions: req.dimensions, inputType: req.inputType, signal }),
+      });
+      const meta = this.#meta(invocationId, plan, out.entry, out.attempts, out.fallbacks);
+      this.#finish(
+        { ...base, ...okFields(out.entry, out.attempts, out.fallbacks), inputTokens: out.value.usage.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, latencyMs: this.#clock.now() - receivedAt, ttftMs: null, outputHash: null, finishReason: null },
+        out.entry.provider,
+        'embeddings',
+      );
+      return { meta, vectors: out.value.vectors, inputTokens: out.value.usage.inputTokens };
+    } catch (e) {
+      const err = toStrataError(e);
+      this.#finish(errorRecord(base, err, progress, this.#clock.now() - receivedAt), entry.provider, 'embeddings');
+      throw err;
+    }
+  }
+
+  #context(req: GatewayChatRequest): ChatContext {
+    const receivedAt = req.receivedAt ?? this.#clock.now();
+    return {
+      req,
+      invocationId: req.invocationId ?? newId('inv', receivedAt),
+      receivedAt,
+      progress: { attempts: 0, fallbacks: 0, lastModel: undefined },
+    };
+  }
+
+  #meta(invocationId: string, plan: RoutePlan, entry: ModelEntry, attempts: number, fallbacks: number): InvocationMeta {
+    return { invocationId, route: plan.name, model: entry.alias, provider: entry.provider, providerModelId: entry.providerModelId, attempts, fallbacks };
+  }
+
+  readonly #resolveStep: Step = async (ctx, next) => {
+    const { plan, chain } = this.#deps.catalog.resolveChat(ctx.req.model, ctx.req.priority);
+    ctx.plan = plan;
+    ctx.chain = chain;
+    await next();
+  };
+
+  readonly #invokeStep: Step = async (ctx) => {
+    const plan = ctx.plan!;
+    const request = { messages: ctx.req.messages, params: ctx.req.params };
+    const common = {
+      plan,
+      chain: ctx.chain!,
+      deadline: ctx.receivedAt + plan.deadlineMs,
+      clientSignal: ctx.req.signal,
+      clock: this.#clock,
+      metrics: this.#deps.metrics,
+      progress: ctx.progress,
+      random: this.#deps.random,
+    };
+    if (!ctx.req.stream) {
+      const out = await invokeWithFallback({ ...common, attempt: (e, signal) => e.chat!.chat({ ...request, signal }) });
+      ctx.result = out.value;
+      ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks);
+      return;
+    }
+    // Streams may be retried or moved to another model only until the first token: open the stream
+    // and wait for its first chunk inside the attempt, so a failure before it falls back normally.
+    let streamAbort: AbortController | undefined;
+    const out = await invokeWithFallback({
+      ...common,
+      attempt: async (e, signal) => {
+        const own = new AbortController();
+        const onAbort = (): void => own.abort(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          const it = e.chat!.stream({ ...request, signal: own.signal })[Symbol.asyncIterator]();
+          const first = await it.next();
+          streamAbort = own;
+          return { it, first };
+        } catch (err) {
+          own.abort();
+          throw err;
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      },
+    });
+    ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks);
+    ctx.stream = continueStream(out.value.it, out.value.first, streamAbort!, ctx, this.#clock, out.entry.alias);
+  };
+
+  readonly #recordStep: Step = async (ctx, next) => {
+    const { req } = ctx;
+    const promptHash = this.#deps.hasher.hash(normalisePrompt(req.messages));
+    const base = {
+      id: ctx.invocationId,
+      ts: ctx.receivedAt,
+      tenant: req.tenant ?? 'default',
+      route: req.model,
+      modelRequested: req.model,
+      stream: req.stream,
+      promptHash,
+      tags: req.tags ?? {},
+    };
+    this.#deps.metrics?.inFlight.inc();
+    try {
+      await next();
+    } catch (e) {
+      this.#deps.metrics?.inFlight.dec();
+      const err = toStrataError(e);
+      this.#finish(errorRecord({ ...base, route: ctx.plan?.name ?? req.model }, err, ctx.progress, this.#clock.now() - ctx.receivedAt), ctx.progress.lastModel?.provider ?? 'none', 'chat');
+      throw err;
+    }
+    const meta = ctx.meta!;
+    const entry = ctx.progress.lastModel!;
+    const okBase = { ...base, route: meta.route, ...okFields(entry, meta.attempts, meta.fallbacks) };
+    if (ctx.result) {
+      this.#deps.metrics?.inFlight.dec();
+      const r = ctx.result;
+      this.#finish(
+        {
+          ...okBase,
+          ...usageFields(r.usage),
+          latencyMs: this.#clock.now() - ctx.receivedAt,
+          ttftMs: null,
+          outputHash: this.#deps.hasher.hash(outputText(r.text, r.toolCalls)),
+          finishReason: r.finishReason,
+        },
+        entry.provider,
+        'chat',
+      );
+      return;
+    }
+    ctx.stream = this.#recordStream(ctx, ctx.stream!, okBase, entry.provider, this.#clock.now() - ctx.receivedAt);
+  };
+
+  /** Passes a stream through and records it when it ends, fails or is abandoned by the client. */
+  async *#recordStream(
+    ctx: ChatContext,
+    upstream: AsyncIterable<ChatChunk>,
+    okBase: Omit<InvocationRecord, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'latencyMs' | 'ttftMs' | 'outputHash' | 'finishReason'>,
+    provider: string,
+    ttftMs: number,
+  ): AsyncGenerator<ChatChunk> {
+    const parts: string[] = [];
+    let usage: Usage | undefined;
+    let finish: FinishReason | null = null;
+    let failure: StrataError | undefined;
+    try {
+      for await (const chunk of upstream) {
+        if (chunk.type === 'text') parts.push(chunk.text);
+        else if (chunk.type === 'tool_call') parts.push(chunk.argumentsDelta);
+        else {
+          usage = chunk.usage;
+          finish = chunk.finishReason;
+        }
+        yield chunk;
+      }
+    } catch (e) {
+      failure = toStrataError(e);
+      throw failure;
+    } finally {
+      this.#deps.metrics?.inFlight.dec();
+      const latencyMs = this.#clock.now() - ctx.receivedAt;
+      const outputHash = parts.length > 0 ? this.#deps.hasher.hash(parts.join('')) : null;
+      if (failure || finish === null) {
+        const err = failure ?? new StrataError('invalid_request', 'The client closed the stream before it ended.', { status: 499 });
+        this.#finish(
+          { ...okBase, ...usageFields(usage), status: 'error', errorCode: err.code, httpStatus: err.status, latencyMs, ttftMs, outputHash, finishReason: null },
+          provider,
+          'chat',
+        );
+      } else {
+        this.#finish({ ...okBase, ...usageFields(usage), latencyMs, ttftMs, outputHash, finishReason: finish }, provider, 'chat');
+      }
+    }
+  }
+
+  #finish(rec: InvocationRecord, provider: string, operation: 'chat' | 'embeddings'): void {
+    this.#deps.sink?.enqueue(rec);
+    this.#deps.metrics?.observeInvocation(rec, provider, operation);
+    this.#deps.logger.info({ ...rec, msg: 'invocation' });
+  }
+}
+
+/** Wraps the rest of an upstream stream: after the first token nothing is retried; failures end the stream. */
+async function* continueStream(
+  it: AsyncIterator<ChatChunk>,
+  first: IteratorResult<ChatChunk>,
+  abort: AbortController,
+  ctx: ChatContext,
+  clock: Clock,
+  alias: string,
+): AsyncGenerator<ChatChunk> {
+  const deadline = ctx.receivedAt + ctx.plan!.deadlineMs;
+  const timer = setTimeout(() => abort.abort(new StrataError('deadline_exceeded', `The stream from '${alias}' passed its deadline of ${ctx.plan!.deadlineMs} ms.`)), Math.max(0, deadline - clock.now()));
+  const onClient = (): void => abort.abort();
+  ctx.req.signal?.addEventListener('abort', onClient, { once: true });
+  let done = false;
+  try {
+    let cur = first;
+    while (!cur.done) {
+      yield cur.value;
+      try {
+        cur = await it.next();
+      } catch (e) {
+        const reason: unknown = abort.signal.reason;
+        if (abort.signal.aborted && reason instanceof StrataError) throw reason;
+        const err = toStrataError(e);
+        throw new StrataError(err.code === 'internal' ? 'upstream_stream_error' : err.code, `The stream from '${alias}' failed after it started: ${err.message}`, {
+          upstreamType: err.upstreamType,
+          details: { afterFirstToken: true },
+        });
+      }
+    }
+    done = true;
+  } finally {
+    clearTimeout(timer);
+    ctx.req.signal?.removeEventListener('abort', onClient);
+    if (!done) {
+      abort.abort();
+      await it.return?.().catch(() => undefined);
+    }
+  }
+}
+
+function okFields(entry: ModelEntry, attempts: number, fallbacks: number) {
+  return {
+    modelAnswered: entry.alias,
+    providerModelId: entry.providerModelId,
+    attempts,
+    fallbacks,
+    status: 'ok' as const,
+    errorCode: null,
+    httpStatus: 200,
+  };
+}
+
+function usageFields(u: Usage | undefined) {
+  return {
+    inputTokens: u?.inputTokens ?? 0,
+    outputTokens: u?.outputTokens ?? 0,
+    cacheReadTokens: u?.cacheReadTokens ?? 0,
+    cacheWriteTokens: u?.cacheWriteTokens ?? 0,
+  };
+}
+
+function errorRecord(
+  base: Pick<InvocationRecord, 'id' | 'ts' | 'tenant' | 'route' | 'modelRequested' | 'stream' | 'promptHash' | 'tags'>,
+  err: StrataError,
+  progress: InvokeProgress,
+  latencyMs: number,
+): InvocationRecord {
+  return {
+    ...base,
+    modelAnswered: null,
+    providerModelId: progress.lastModel?.providerModelId ?? null,
+    attempts: progress.attempts,
+    fallbacks: progress.fallbacks,
+    status: 'error',
+    errorCode: err.code,
+    httpStatus: err.status,
+    ...usageFields(undefined),
+    latencyMs,
+    ttftMs: null,
+    outputHash: null,
+    finishReason: null,
+  };
+}
+
+/** A stable text form of the prompt for hashing: roles and contents, in order. */
+function normalisePrompt(messages: ChatMessage[]): string {
+  let s = '';
+  for (const m of messages) {
+    s += m.role;
+    s += '\u0000';
+    s += m.content;
+    if (m.toolCalls) s += JSON.stringify(m.toolCalls);
+    if (m.toolCallId) s += m.toolCallId;
+    s += '\u0001';
+  }
+  return s;
+}
+
+function outputText(text: string, toolCalls: ChatResult['toolCalls']): string {
+  return toolCalls.length === 0 ? text : text + JSON.stringify(toolCalls);
+}

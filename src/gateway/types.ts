@@ -1,0 +1,83 @@
+import type { ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
+import type { CircuitBreaker } from './breaker.js';
+import type { RetryPolicy } from './retry.js';
+
+export type Priority = 'critical' | 'normal';
+
+/** A configured model, ready to call. */
+export interface ModelEntry {
+  alias: string;
+  provider: string;
+  providerModelId: string;
+  type: 'chat' | 'embedding';
+  /** aliases a critical request may fall back to */
+  equivalents: string[];
+  chat?: ChatModel;
+  embedding?: EmbeddingModel;
+  breaker: CircuitBreaker;
+}
+
+/** A resolved route: the ordered chain and its timing policy. */
+export interface RoutePlan {
+  name: string;
+  models: string[];
+  retry: RetryPolicy;
+  attemptTimeoutMs: number;
+  deadlineMs: number;
+}
+
+export interface GatewayChatRequest {
+  /** a route name or a model alias */
+  model: string;
+  messages: ChatMessage[];
+  params: ChatParams;
+  stream: boolean;
+  priority?: Priority;
+  tenant?: string;
+  tags?: Record<string, string>;
+  /** aborted when the client goes away */
+  signal?: AbortSignal;
+  invocationId?: string;
+  /** epoch ms the request arrived (defaults to now) */
+  receivedAt?: number;
+}
+
+/** What the caller learns about how the request was served (the x-strata-* headers). */
+export interface InvocationMeta {
+  invocationId: string;
+  route: string;
+  /** alias of the model that answered */
+  model: string;
+  provider: string;
+  providerModelId: string;
+  attempts: number;
+  fallbacks: number;
+}
+
+export interface GatewayChatResponse {
+  meta: InvocationMeta;
+  result: ChatResult;
+}
+
+export interface GatewayStreamResponse {
+  meta: InvocationMeta;
+  /** chunks from the first token on; an upstream failure mid-stream throws a StrataError */
+  chunks: AsyncIterable<ChatChunk>;
+}
+
+export interface GatewayEmbeddingRequest {
+  model: string;
+  input: string[];
+  dimensions?: number;
+  inputType?: 'document' | 'query';
+  tenant?: string;
+  tags?: Record<string, string>;
+  signal?: AbortSignal;
+  invocationId?: string;
+}
+
+export interface GatewayEmbeddingResponse {
+  meta: InvocationMeta;
+  vectors: Float32Array[];
+  inputTokens: number;
+}

@@ -1,0 +1,120 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { InvocationRecord } from '../core/index.js';
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
+
+/**
+ * Prometheus metrics. GenAI series follow the OpenTelemetry semantic conventions
+ * (gen_ai.client.operation.duration, gen_ai.client.token.usage, gen_ai.server.time_to_first_token)
+ * with dots turned into underscores; strata_* series cover what the conventions do not (retries, fallbacks, breakers).
+ */
+export class GatewayMetrics {
+  readonly registry: Registry;
+  readonly operationDuration: Histogram<'gen_ai_operation_name' | 'gen_ai_system' | 'gen_ai_request_model' | 'gen_ai_response_model' | 'error_type'>;
+  readonly tokenUsage: Histogram<'gen_ai_operation_name' | 'gen_ai_system' | 'gen_ai_request_model' | 'gen_ai_token_type'>;
+  readonly timeToFirstToken: Histogram<'gen_ai_operation_name' | 'gen_ai_system' | 'gen_ai_request_model'>;
+  readonly requests: Counter<'route' | 'model' | 'status' | 'code'>;
+  readonly attempts: Counter<'model' | 'outcome'>;
+  readonly retries: Counter<'model'>;
+  readonly fallbacks: Counter<'route' | 'from' | 'to'>;
+  readonly breakerState: Gauge<'model'>;
+  readonly breakerTransitions: Counter<'model' | 'state'>;
+  readonly recordsDropped: Counter;
+  readonly inFlight: Gauge;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    this.registry = new Registry();
+    const registers = [this.registry];
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.operationDuration = new Histogram({
+      name: 'gen_ai_client_operation_duration_seconds',
+      help: 'GenAI operation duration as seen by the gateway client side, including retries and fallbacks',
+      labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'gen_ai_response_model', 'error_type'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.tokenUsage = new Histogram({
+      name: 'gen_ai_client_token_usage',
+      help: 'Tokens used per GenAI operation, by token type (input, output)',
+      labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'gen_ai_token_type'],
+      buckets: TOKEN_BUCKETS,
+      registers,
+    });
+    this.timeToFirstToken = new Histogram({
+      name: 'gen_ai_server_time_to_first_token_seconds',
+      help: 'Time from request arrival to the first streamed token',
+      labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.requests = new Counter({
+      name: 'strata_requests_total',
+      help: 'Gateway requests by route, answering model, status and error code',
+      labelNames: ['route', 'model', 'status', 'code'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'strata_upstream_attempts_total',
+      help: 'Upstream calls by model and outcome (ok or error code)',
+      labelNames: ['model', 'outcome'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'strata_retries_total',
+      help: 'Retries of an upstream call on the same model',
+      labelNames: ['model'],
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: 'strata_fallbacks_total',
+      help: 'Moves from one model of a route chain to the next',
+      labelNames: ['route', 'from', 'to'],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: 'strata_circuit_breaker_state',
+      help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
+      labelNames: ['model'],
+      registers,
+    });
+    this.breakerTransitions = new Counter({
+      name: 'strata_circuit_breaker_transitions_total',
+      help: 'Circuit breaker state changes per model',
+      labelNames: ['model', 'state'],
+      registers,
+    });
+    this.recordsDropped = new Counter({
+      name: 'strata_invocation_records_dropped_total',
+      help: 'Invocation records that could not be stored',
+      registers,
+    });
+    this.inFlight = new Gauge({ name: 'strata_requests_in_flight', help: 'Requests being served', registers });
+  }
+
+  /** Counts one finished invocation. */
+  observeInvocation(rec: InvocationRecord, provider: string, operation: 'chat' | 'embeddings'): void {
+    const model = rec.modelAnswered ?? rec.modelRequested;
+    this.requests.inc({ route: rec.route, model, status: rec.status, code: rec.errorCode ?? '' });
+    this.operationDuration.observe(
+      {
+        gen_ai_operation_name: operation,
+        gen_ai_system: provider,
+        gen_ai_request_model: rec.modelRequested,
+        gen_ai_response_model: rec.modelAnswered ?? '',
+        error_type: rec.errorCode ?? '',
+      },
+      rec.latencyMs / 1000,
+    );
+    if (rec.status === 'ok') {
+      const base = { gen_ai_operation_name: operation, gen_ai_system: provider, gen_ai_request_model: rec.modelRequested };
+      this.tokenUsage.observe({ ...base, gen_ai_token_type: 'input' }, rec.inputTokens);
+      if (operation === 'chat') this.tokenUsage.observe({ ...base, gen_ai_token_type: 'output' }, rec.outputTokens);
+      if (rec.ttftMs !== null) this.timeToFirstToken.observe(base, rec.ttftMs / 1000);
+    }
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,13 @@
+export { openStore, type Store, type OpenStoreOptions } from './database.js';
+export { assertSchemaName, describePostgresUrl, type Dialect } from './dialects.js';
+export { MIGRATIONS, migrate, pendingMigrations, type Migration } from './migrations/index.js';
+export type { StrataDatabase, InvocationsTable, SettingsTable, MigrationsTable } from './schema.js';
+export { getSetting, setSettingIfAbsent, getOrCreateHashKey } from './settings.js';
+export {
+  InvocationWriter,
+  insertInvocations,
+  listInvocations,
+  getInvocation,
+  type InvocationWriterOptions,
+  type ListInvocationsQuery,
+} from './invocations.js';

@@ -1,0 +1,272 @@
+import type { Insertable, Selectable } from 'kysely';
+import { StrataError, type FinishReason, type InvocationRecord } from '../core/index.js';
+import type { Store } from './database.js';
+import type { InvocationsTable } from './schema.js';
+
+type InvocationRow = Selectable<InvocationsTable>;
+
+const COLUMNS_PER_ROW = 23;
+/** SQLite's historical default bind-variable limit (999); PostgreSQL allows 65535. */
+const MAX_VARIABLES = { sqlite: 999, postgres: 65_535 } as const;
+
+function toRow(r: InvocationRecord): Insertable<InvocationsTable> {
+  return {
+    id: r.id,
+    ts: r.ts,
+    tenant: r.tenant,
+    route: r.route,
+    model_requested: r.modelRequested,
+    model_answered: r.modelAnswered,
+    provider_model_id: r.providerModelId,
+    attempts: r.attempts,
+    fallbacks: r.fallbacks,
+    status: r.status,
+    error_code: r.errorCode,
+    http_status: r.httpStatus,
+    stream: r.stream ? 1 : 0,
+    input_tokens: r.inputTokens,
+    output_tokens: r.outputTokens,
+    cache_read_tokens: r.cacheReadTokens,
+    cache_write_tokens: r.cacheWriteTokens,
+    latency_ms: r.latencyMs,
+    ttft_ms: r.ttftMs,
+    prompt_hash: r.promptHash,
+    output_hash: r.outputHash,
+    finish_reason: r.finishReason,
+    tags: JSON.stringify(r.tags),
+  };
+}
+
+function parseTags(text: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, string>;
+  } catch {
+    // a hand-edited row should not break listing
+  }
+  return {};
+}
+
+function fromRow(row: InvocationRow): InvocationRecord {
+  return {
+    id: row.id,
+    ts: Number(row.ts),
+    tenant: row.tenant,
+    route: row.route,
+    modelRequested: row.model_requested,
+    modelAnswered: row.model_answered,
+    providerModelId: row.provider_model_id,
+    attempts: Number(row.attempts),
+    fallbacks: Number(row.fallbacks),
+    status: row.status === 'ok' ? 'ok' : 'error',
+    errorCode: row.error_code,
+    httpStatus: Number(row.http_status),
+    stream: Number(row.stream) === 1,
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    cacheReadTokens: Number(row.cache_read_tokens),
+    cacheWriteTokens: Number(row.cache_write_tokens),
+    latencyMs: Number(row.latency_ms),
+    ttftMs: row.ttft_ms === null ? null : Number(row.ttft_ms),
+    promptHash: row.prompt_hash,
+    outputHash: row.output_hash,
+    finishReason: row.finish_reason as FinishReason | null,
+    tags: parseTags(row.tags),
+  };
+}
+
+/**
+ * Inserts records in one transaction, as few multi-row INSERTs as the engine's bind limit allows.
+ * Duplicate ids are ignored so a retried batch cannot fail on rows a lost commit already stored.
+ */
+export async function insertInvocations(store: Store, records: readonly InvocationRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const perStatement = Math.max(1, Math.floor(MAX_VARIABLES[store.dialect] / COLUMNS_PER_ROW));
+  const rows = records.map(toRow);
+  await store.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += perStatement) {
+      await trx
+        .insertInto('invocations')
+        .values(rows.slice(i, i + perStatement))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }
+  });
+}
+
+export interface InvocationWriterOptions {
+  /** flush at least this often while records are queued (default 250 ms) */
+  flushMs?: number;
+  /** flush as soon as this many records are queued; also the batch size (default 200) */
+  maxBatch?: number;
+  /** records held at most; beyond it new records are dropped and counted (default 100 000) */
+  maxQueue?: number;
+  /** told about every batch that could not be stored, and about the start of each overflow; must not throw */
+  onError?: (error: StrataError, droppedCount: number) => void;
+  /** told after each stored batch with its size (metrics, tests); must not throw */
+  onWrite?: (count: number) => void;
+}
+
+/**
+ * Buffers invocation records off the request path and writes them in batches. Never throws to the
+ * caller and never blocks it: a full queue or a failed write costs records (counted in
+ * `droppedRecords`), not requests.
+ */
+export class InvocationWriter {
+  readonly #store: Store;
+  readonly #flushMs: number;
+  readonly #maxBatch: number;
+  readonly #maxQueue: number;
+  readonly #onError: ((error: StrataError, droppedCount: number) => void) | undefined;
+  readonly #onWrite: ((count: number) => void) | undefined;
+  #queue: InvocationRecord[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #flushRequested = false;
+  #overflowing = false;
+  #closed = false;
+  #dropped = 0;
+  #written = 0;
+
+  constructor(store: Store, opts: InvocationWriterOptions = {}) {
+    this.#store = store;
+    this.#flushMs = opts.flushMs ?? 250;
+    this.#maxBatch = Math.max(1, opts.maxBatch ?? 200);
+    this.#maxQueue = Math.max(1, opts.maxQueue ?? 100_000);
+    this.#onError = opts.onError;
+    this.#onWrite = opts.onWrite;
+  }
+
+  /** records lost to a full queue, a closed writer or failed writes */
+  get droppedRecords(): number {
+    return this.#dropped;
+  }
+
+  /** records stored so far */
+  get writtenRecords(): number {
+    return this.#written;
+  }
+
+  /** records waiting to be written */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Queues a record for the next batch. O(1), never throws. */
+  enqueue(rec: InvocationRecord): void {
+    if (this.#closed) {
+      // Shutdown stragglers: counted, not reported one by one.
+      this.#dropped++;
+      return;
+    }
+    if (this.#queue.length >= this.#maxQueue) {
+      this.#dropped++;
+      if (!this.#overflowing) {
+        this.#overflowing = true;
+        this.#report(new StrataError('internal', `Invocation queue full (${this.#maxQueue} records); dropping new records until it drains.`), 1);
+      }
+      return;
+    }
+    this.#queue.push(rec);
+    if (this.#queue.length >= this.#maxBatch) {
+      if (!this.#flushRequested) void this.flush();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.flush();
+      }, this.#flushMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Writes everything queued so far; resolves when it is stored (or counted as dropped). Never rejects. */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#flushRequested = true;
+    this.#chain = this.#chain.then(() => this.#drain());
+    return this.#chain;
+  }
+
+  /** Stops the timer and writes everything still queued. Records enqueued afterwards are dropped. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  async #drain(): Promise<void> {
+    this.#flushRequested = false;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      await this.#writeBatch(batch);
+    }
+    this.#overflowing = false;
+  }
+
+  async #writeBatch(batch: InvocationRecord[]): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await insertInvocations(this.#store, batch);
+        this.#written += batch.length;
+        try {
+          this.#onWrite?.(batch.length);
+        } catch {
+          // a faulty callback must not break the writer
+        }
+        return;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    const reason = lastError instanceof Error ? lastError.message : 'unknown error';
+    this.#drop(
+      batch.length,
+      new StrataError('internal', `Could not store ${batch.length} invocation records after a retry: ${reason}`, { cause: lastError }),
+    );
+  }
+
+  #drop(count: number, error: StrataError): void {
+    this.#dropped += count;
+    this.#report(error, count);
+  }
+
+  #report(error: StrataError, count: number): void {
+    try {
+      this.#onError?.(error, count);
+    } catch {
+      // a faulty callback must not break the writer
+    }
+  }
+}
+
+export interface ListInvocationsQuery {
+  /** ts >= since (epoch ms) */
+  since?: number;
+  /** ts < until (epoch ms) */
+  until?: number;
+  route?: string;
+  tenant?: string;
+  /** default 100, at most 10 000 */
+  limit?: number;
+}
+
+/** Invocation records matching the filters, newest first. */
+export async function listInvocations(store: Store, q: ListInvocationsQuery = {}): Promise<InvocationRecord[]> {
+  const limit = Math.min(Math.max(1, Math.floor(q.limit ?? 100)), 10_000);
+  let query = store.db.selectFrom('invocations').selectAll();
+  if (q.since !== undefined) query = query.where('ts', '>=', q.since);
+  if (q.until !== undefined) query = query.where('ts', '<', q.until);
+  if (q.route !== undefined) query = query.where('route', '=', q.route);
+  if (q.tenant !== undefined) query = query.where('tenant', '=', q.tenant);
+  const rows = await query.orderBy('ts', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(fromRow);
+}
+
+/** One invocation record by id, or undefined. */
+export async function getInvocation(store: Store, id: string): Promise<InvocationRecord | undefined> {
+  const row = await store.db.selectFrom('invocations').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : fromRow(row);
+}

@@ -1,0 +1,55 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * Row types of the Strata database, shared by both engines. Booleans are stored as 0/1 integers and
+ * JSON as text so one query works unchanged on SQLite and PostgreSQL; bigint columns come back as JS
+ * numbers on both (the PostgreSQL pool parses int8, see dialects.ts).
+ */
+export interface InvocationsTable {
+  id: string;
+  ts: number;
+  tenant: string;
+  route: string;
+  model_requested: string;
+  model_answered: string | null;
+  provider_model_id: string | null;
+  attempts: number;
+  fallbacks: number;
+  status: string;
+  error_code: string | null;
+  http_status: number;
+  /** 0 or 1 */
+  stream: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  latency_ms: number;
+  ttft_ms: number | null;
+  prompt_hash: string;
+  output_hash: string | null;
+  finish_reason: string | null;
+  /** JSON object of string → string */
+  tags: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  /** epoch ms */
+  updated_at: number;
+}
+
+export interface MigrationsTable {
+  id: number;
+  name: string;
+  /** epoch ms */
+  applied_at: ColumnType<number, number, never>;
+}
+
+/** The whole schema as Kysely sees it; later migrations add their tables here. */
+export interface StrataDatabase {
+  invocations: InvocationsTable;
+  settings: SettingsTable;
+  strata_migrations: MigrationsTable;
+}
