@@ -1,5 +1,6 @@
 import {
   StrataError,
+  countTokens,
   decodeTokens,
   encodeTokens,
   type ChatChunk,
@@ -10,7 +11,6 @@ import {
   type FinishReason,
 } from '../../core/index.js';
 import { analyzeTerms, bm25Scores, splitSentences, stemWord, wordTokens } from './text.js';
-import { countTokensFast } from './token-count.js';
 
 /**
  * Strata's offline model. It is extractive, not generative: it answers with the context sentences that best
@@ -238,7 +238,7 @@ function answerFor(req: ChatRequest): Answer {
   }
   if (best <= 0) {
     text = candidates.length === 0 ? NO_CONTEXT_ANSWER : NOTHING_RELEVANT_ANSWER;
-    if (maxTokens !== undefined && countTokensFast(text) > maxTokens) {
+    if (maxTokens !== undefined && countTokens(text) > maxTokens) {
       text = truncateToTokens(text, maxTokens);
       finishReason = 'length';
     }
@@ -250,7 +250,7 @@ function answerFor(req: ChatRequest): Answer {
     const chosen: Candidate[] = [];
     let used = 0;
     for (const c of ranked) {
-      const cost = countTokensFast(withCitation(c)) + (chosen.length > 0 ? 1 : 0);
+      const cost = countTokens(withCitation(c)) + (chosen.length > 0 ? 1 : 0);
       if (maxTokens === undefined || used + cost <= maxTokens) {
         chosen.push(c);
         used += cost;
@@ -277,8 +277,8 @@ function abortedError(): StrataError {
 
 function usageFor(req: ChatRequest, answer: string): ChatResult['usage'] {
   let inputTokens = 0;
-  for (const m of req.messages) inputTokens += countTokensFast(messageText(m));
-  return { inputTokens, outputTokens: countTokensFast(answer), cacheReadTokens: 0, cacheWriteTokens: 0 };
+  for (const m of req.messages) inputTokens += countTokens(messageText(m));
+  return { inputTokens, outputTokens: countTokens(answer), cacheReadTokens: 0, cacheWriteTokens: 0 };
 }
 
 function chat(req: ChatRequest): ChatResult {

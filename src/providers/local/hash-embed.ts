@@ -1,6 +1,5 @@
-import { StrataError, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../../core/index.js';
+import { StrataError, countTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../../core/index.js';
 import { isStopWord, stemWord, wordTokens } from './text.js';
-import { countTokensFast } from './token-count.js';
 
 /**
  * Local embeddings from hashed lexical features (the signed hashing trick), not a neural model. They capture
@@ -192,7 +191,7 @@ export function createHashEmbeddingModel(opts: HashEmbeddingOptions = {}): Embed
           const text = req.texts[i];
           if (typeof text !== 'string') throw new StrataError('invalid_request', `texts[${i}] must be a string.`);
           vectors[i] = embedder.embed(text);
-          inputTokens += countTokensFast(text);
+          inputTokens += countTokens(text);
         }
         return Promise.resolve({ vectors, usage: { inputTokens }, modelId: 'hash-embed' });
       } catch (e) {

@@ -8,4 +8,3 @@ export {
   type HashEmbeddingOptions,
 } from './hash-embed.js';
 export { splitSentences, wordTokens, analyzeTerms, stemWord, isStopWord, bm25Scores, BM25_K1, BM25_B } from './text.js';
-export { countTokensFast } from './token-count.js';
