@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { StrataError } from '../../core/index.js';
+import { buildServer } from '../../server/app.js';
+import { createStrata } from '../../strata.js';
+import { loadConfig } from '../../config/index.js';
+
+interface ServeFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  json?: boolean;
+}
+
+/** Adds `strata serve`: the HTTP server on the configured models, until SIGINT/SIGTERM. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the HTTP server (OpenAI-compatible API, /metrics, /healthz) on the configured models')
+    .option('-c, --config <path>', 'strata.yaml (default: $STRATA_CONFIG, else built-in local defaults)')
+    .option('--host <host>', 'address to bind (overrides server.host)')
+    .option('--port <n>', 'port to listen on (overrides server.port; 0 = any free port)')
+    .option('--json', 'print the start-up line as JSON')
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const config = loadConfig({ path: flags.config, env: process.env });
+  if (flags.host !== undefined) config.server.host = flags.host;
+  if (flags.port !== undefined) {
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StrataError('invalid_request', `--port must be an integer from 0 to 65535, got "${flags.port}".`);
+    config.server.port = port;
+  }
+  const strata = await createStrata({ config });
+  let draining = false;
+  const app = buildServer({
+    gateway: strata.gateway,
+    logger: strata.logger,
+    metrics: strata.metrics,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    isReady: () => !draining,
+  });
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (e) {
+    await strata.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new StrataError('invalid_request', `Port ${config.server.port} on ${config.server.host} is already in use; pass --port or set server.port.`);
+    throw e;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  const models = strata.gateway.catalog.routes().map((r) => r.name);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ url, port, store: strata.storeDescription, routes: models })}\n`);
+  } else {
+    process.stdout.write(`Strata listening on ${url}\n  store: ${strata.storeDescription}\n  models and routes: ${models.join(', ')}\n`);
+  }
+  strata.logger.info({ url, store: strata.storeDescription }, 'server started');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (draining) return;
+    draining = true;
+    strata.logger.info({ signal }, 'draining: no new requests, finishing in-flight ones');
+    const grace = setTimeout(() => {
+      strata.logger.warn({ graceMs: config.server.shutdownGraceMs }, 'shutdown grace period over; closing remaining connections');
+      app.server.closeAllConnections();
+    }, config.server.shutdownGraceMs);
+    grace.unref();
+    await app.close();
+    clearTimeout(grace);
+    await strata.close();
+    process.exitCode = 0;
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

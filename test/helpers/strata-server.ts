@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/observe/index.js';
+import { buildServer } from '../../src/server/app.js';
+import { createStrata, type Strata } from '../../src/strata.js';
+
+export interface RunningStrata {
+  url: string;
+  strata: Strata;
+  /** every JSON log line the server wrote */
+  logs: string[];
+  home: string;
+  close(): Promise<void>;
+}
+
+/** Starts the real fastify server in-process on an ephemeral port with a temp SQLite home. */
+export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<RunningStrata> {
+  const home = mkdtempSync(join(tmpdir(), 'strata-test-'));
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void logs.push(s) } });
+  const config = parseConfig(yaml, 'test config');
+  config.server.port = 0;
+  const strata = await createStrata({ config, env: { ...process.env, STRATA_HOME: home, STRATA_DATABASE_URL: '', ...env }, logger, processMetrics: false });
+  const app = buildServer({ gateway: strata.gateway, logger, metrics: strata.metrics, bodyLimitBytes: config.server.bodyLimitBytes });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    strata,
+    logs,
+    home,
+    async close() {
+      await app.close();
+      await strata.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
