@@ -12,6 +12,8 @@ export interface ServerOptions {
   bodyLimitBytes: number;
   /** answers /readyz: false while starting or draining */
   isReady?: () => Promise<boolean> | boolean;
+  /** called once closing has begun: from then on new requests get 503 or a refused connection */
+  onDraining?: () => void;
 }
 
 /** The fastify app: translates the OpenAI wire format to and from the gateway pipeline. */
@@ -25,6 +27,13 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     disableRequestLogging: true,
   });
   const { gateway, logger } = opts;
+  if (opts.onDraining) {
+    const onDraining = opts.onDraining;
+    app.addHook('preClose', (done) => {
+      onDraining();
+      done();
+    });
+  }
 
   app.setErrorHandler((error, request, reply) => {
     const err = fromFastifyError(error);

@@ -24,7 +24,7 @@ afterAll(async () => {
 afterEach(async () => {
   await strata?.close();
   strata = undefined;
-  sim.update({ fail: {}, failNext: {}, onlyModels: null, latencyMs: 0, streamChunkDelayMs: 0 });
+  sim.update({ fail: {}, failNext: {}, onlyModels: null, latencyMs: 0, streamChunkDelayMs: 0, answer: { mode: 'echo' } });
   sim.reset();
 });
 
@@ -88,6 +88,32 @@ describe('gateway → Bedrock provider → simulator', () => {
     expect(text).toBe('one two three four five six seven eight nine ten');
     expect(chunks).toBeGreaterThan(1);
     expect(usage!.completion_tokens).toBeGreaterThan(5);
+  });
+
+  it('passes tool use through both ways: tool_calls out, tool results back in', async () => {
+    const client = await start();
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+    ];
+    const first = await client.chat.completions.create({ model: 'support', messages: [{ role: 'user', content: 'Please call tool get_weather for Paris' }], tools });
+    const choice = first.choices[0]!;
+    expect(choice.finish_reason).toBe('tool_calls');
+    const call = choice.message.tool_calls![0]!;
+    expect(call.type).toBe('function');
+    if (call.type !== 'function') return;
+    expect(call.function.name).toBe('get_weather');
+    expect(JSON.parse(call.function.arguments)).toHaveProperty('city');
+    const second = await client.chat.completions.create({
+      model: 'support',
+      tools,
+      messages: [
+        { role: 'user', content: 'Please call tool get_weather for Paris' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: 'Sunny, 21 degrees' },
+      ],
+    });
+    expect(second.choices[0]!.finish_reason).toBe('stop');
+    expect(second.choices[0]!.message.content).toContain('Sunny, 21 degrees');
   });
 
   it('a throttling storm on the primary is answered by the fallback; attempts and fallback are recorded', async () => {

@@ -32,6 +32,8 @@ export interface ServeProcess {
   url: string;
   child: ChildProcess;
   output(): string;
+  /** resolves when the server's output (stdout or stderr) contains `text` */
+  waitFor(text: string): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -43,11 +45,21 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promis
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const check = (): void => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (out.includes(waiters[i]!.text)) waiters.splice(i, 1)[0]!.resolve();
+    }
+  };
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+    check();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const onData = (d: Buffer): void => {
       out += d.toString();
+      check();
       buf += d.toString();
       for (const line of buf.split('\n')) {
         if (line.startsWith('{"url"')) {
@@ -64,6 +76,11 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promis
     url,
     child,
     output: () => out,
+    waitFor: (text: string) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ text, resolve });
+        check();
+      }),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       child.kill(signal);
       const [code] = await exited;

@@ -41,6 +41,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     metrics: strata.metrics,
     bodyLimitBytes: config.server.bodyLimitBytes,
     isReady: () => !draining,
+    onDraining: () => {
+      strata.logger.info('draining: not accepting new requests, finishing in-flight ones');
+      strata.logger.flush();
+    },
   });
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -64,7 +68,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (draining) return;
     draining = true;
-    strata.logger.info({ signal }, 'draining: no new requests, finishing in-flight ones');
+    strata.logger.info({ signal }, 'shutdown requested');
     const grace = setTimeout(() => {
       strata.logger.warn({ graceMs: config.server.shutdownGraceMs }, 'shutdown grace period over; closing remaining connections');
       app.server.closeAllConnections();
