@@ -1,7 +1,7 @@
 import { ContentHasher } from './core/index.js';
 import { loadConfig, type StrataConfig } from './config/index.js';
 import { Gateway, ModelCatalog } from './gateway/index.js';
-import { GatewayMetrics, createLogger, type Logger } from './observe/index.js';
+import { GatewayMetrics, createLogger, flushInvocationLog, type Logger } from './observe/index.js';
 import { createProviderModel } from './providers/registry.js';
 import { InvocationWriter, getOrCreateHashKey, openStore, type Store } from './store/index.js';
 
@@ -43,7 +43,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     const hashKey = await getOrCreateHashKey(store, config.hashKey ?? (env.STRATA_HASH_KEY || undefined));
     const writer = new InvocationWriter(store, {
       onError: (error, dropped) => {
-        metrics.recordsDropped.inc(dropped);
+        metrics.recordsDropped.inc({}, dropped);
         logger.error({ code: error.code, dropped }, 'invocation records could not be stored');
       },
     });
@@ -63,6 +63,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
           await writer.close();
           await catalog.close();
           await store.close();
+          flushInvocationLog(logger);
           logger.flush();
         })();
         return closing;

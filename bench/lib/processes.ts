@@ -1,12 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Spawns a node script and resolves with the first stdout line matching `ready` (parsed by `parse`). */
-export function spawnUntil<T>(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => T | undefined): Promise<{ child: ChildProcess; value: T }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Whether `taskset` can pin processes to CPUs here (Linux, util-linux, more than one CPU). */
+export function canPin(): boolean {
+  return cpus().length > 1 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
+}
+
+/** Pins a running process (and its future threads) to a CPU list such as "0" or "1". */
+export function pin(pid: number, cpuList: string): void {
+  spawnSync('taskset', ['-a', '-cp', cpuList, String(pid)]);
+}
+
+/**
+ * Spawns a node script (pinned to `cpuList` when given) and resolves with the first stdout line that
+ * `ready` accepts. Later output is drained into the void so a chatty server never blocks on its pipe.
+ */
+export function spawnUntil<T>(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => T | undefined, cpuList?: string): Promise<{ child: ChildProcess; value: T }> {
+  const command = cpuList ? 'taskset' : process.execPath;
+  const argv = cpuList ? ['-c', cpuList, process.execPath, ...args] : args;
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {

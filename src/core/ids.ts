@@ -1,8 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 
-/** Time-sortable random id: `<prefix>_<10 chars time><16 chars random>`. */
+// One syscall fills randomness for 409 ids; ids are made on every request.
+const POOL = Buffer.allocUnsafe(4096);
+let poolOffset = POOL.length;
+
+function randomChars(n: number): string {
+  if (poolOffset + n > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHABET[POOL[poolOffset + i]! & 31]!;
+  poolOffset += n;
+  return s;
+}
+
+/** Time-sortable random id: `<prefix>_<10 chars time><16 chars random>` (80 random bits). */
 export function newId(prefix: string, now: number = Date.now()): string {
   let t = now;
   let time = '';
@@ -10,15 +25,5 @@ export function newId(prefix: string, now: number = Date.now()): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(10);
-  let rand = '';
-  for (let i = 0; i < 16; i++) {
-    // 10 bytes = 80 bits = 16 base32 chars
-    const bit = i * 5;
-    const byte = bit >> 3;
-    const shift = bit & 7;
-    const v = ((bytes[byte]! << 8) | (bytes[byte + 1] ?? 0)) >> (11 - shift);
-    rand += ALPHABET[v & 31]!;
-  }
-  return `${prefix}_${time}${rand}`;
+  return `${prefix}_${time}${randomChars(16)}`;
 }

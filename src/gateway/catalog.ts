@@ -37,6 +37,7 @@ const BREAKER_GAUGE = { closed: 0, half_open: 1, open: 2 } as const;
 export class ModelCatalog {
   readonly #models = new Map<string, ModelEntry>();
   readonly #routes = new Map<string, RoutePlan>();
+  readonly #resolved = new Map<string, { plan: RoutePlan; chain: ModelEntry[] }>();
 
   constructor(config: CatalogConfig, factory: ModelFactory, opts: { clock?: Clock; metrics?: GatewayMetrics } = {}) {
     const clock = opts.clock ?? systemClock;
@@ -101,6 +102,17 @@ export class ModelCatalog {
    * `critical` ones use the primary model and only the models configured as its equivalents.
    */
   resolveChat(name: string, priority: Priority = 'normal'): { plan: RoutePlan; chain: ModelEntry[] } {
+    // config is immutable for the catalog's life: resolve each (route, priority) once
+    const key = priority === 'critical' ? `!${name}` : name;
+    let resolved = this.#resolved.get(key);
+    if (!resolved) {
+      resolved = this.#resolveChatUncached(name, priority);
+      this.#resolved.set(key, resolved);
+    }
+    return resolved;
+  }
+
+  #resolveChatUncached(name: string, priority: Priority): { plan: RoutePlan; chain: ModelEntry[] } {
     const plan = this.#routes.get(name);
     if (!plan) {
       throw new StrataError('model_not_found', `Unknown model or route '${name}'. GET /v1/models lists the ones configured.`, {

@@ -12,7 +12,7 @@ import {
   type InvocationRecord,
   type Usage,
 } from '../core/index.js';
-import type { GatewayMetrics, Logger } from '../observe/index.js';
+import { logInvocation, type GatewayMetrics, type Logger } from '../observe/index.js';
 import type { ModelCatalog } from './catalog.js';
 import { invokeWithFallback, type InvokeProgress } from './invoke.js';
 import type {
@@ -34,6 +34,8 @@ export interface RecordSink {
 /** Per-request state that the pipeline steps read and fill in. Holds content only in memory, never in records. */
 export interface ChatContext {
   readonly req: GatewayChatRequest;
+  /** whether the caller wants chunks (the request's own `stream` flag is not trusted here) */
+  readonly streaming: boolean;
   readonly invocationId: string;
   readonly receivedAt: number;
   plan?: RoutePlan;
@@ -91,14 +93,14 @@ export class Gateway {
 
   /** One non-streamed chat completion. */
   async chat(req: GatewayChatRequest): Promise<GatewayChatResponse> {
-    const ctx = this.#context({ ...req, stream: false });
+    const ctx = this.#context(req, false);
     await this.#run(ctx);
     return { meta: ctx.meta!, result: ctx.result! };
   }
 
   /** A streamed chat completion; resolves once the first token is in (so headers can name the model). */
   async stream(req: GatewayChatRequest): Promise<GatewayStreamResponse> {
-    const ctx = this.#context({ ...req, stream: true });
+    const ctx = this.#context(req, true);
     await this.#run(ctx);
     return { meta: ctx.meta!, chunks: ctx.stream! };
   }
@@ -145,10 +147,11 @@ export class Gateway {
     }
   }
 
-  #context(req: GatewayChatRequest): ChatContext {
+  #context(req: GatewayChatRequest, streaming: boolean): ChatContext {
     const receivedAt = req.receivedAt ?? this.#clock.now();
     return {
       req,
+      streaming,
       invocationId: req.invocationId ?? newId('inv', receivedAt),
       receivedAt,
       progress: { attempts: 0, fallbacks: 0, lastModel: undefined },
@@ -179,7 +182,7 @@ export class Gateway {
       progress: ctx.progress,
       random: this.#deps.random,
     };
-    if (!ctx.req.stream) {
+    if (!ctx.streaming) {
       const out = await invokeWithFallback({ ...common, attempt: (e, signal) => e.chat!.chat({ ...request, signal }) });
       ctx.result = out.value;
       ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks);
@@ -220,7 +223,7 @@ export class Gateway {
       tenant: req.tenant ?? 'default',
       route: req.model,
       modelRequested: req.model,
-      stream: req.stream,
+      stream: ctx.streaming,
       promptHash,
       tags: req.tags ?? {},
     };
@@ -301,7 +304,7 @@ export class Gateway {
   #finish(rec: InvocationRecord, provider: string, operation: 'chat' | 'embeddings'): void {
     this.#deps.sink?.enqueue(rec);
     this.#deps.metrics?.observeInvocation(rec, provider, operation);
-    this.#deps.logger.info({ ...rec, msg: 'invocation' });
+    logInvocation(this.#deps.logger, rec);
   }
 }
 

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter as Counter, FastGauge as Gauge, FastHistogram as Histogram } from './fast-metrics.js';
 import type { InvocationRecord } from '../core/index.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -20,76 +21,76 @@ export class GatewayMetrics {
   readonly fallbacks: Counter<'route' | 'from' | 'to'>;
   readonly breakerState: Gauge<'model'>;
   readonly breakerTransitions: Counter<'model' | 'state'>;
-  readonly recordsDropped: Counter;
-  readonly inFlight: Gauge;
+  readonly recordsDropped: Counter<never>;
+  readonly inFlight: Gauge<never>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     this.registry = new Registry();
-    const registers = [this.registry];
+    const registry = this.registry;
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.operationDuration = new Histogram({
       name: 'gen_ai_client_operation_duration_seconds',
       help: 'GenAI operation duration as seen by the gateway client side, including retries and fallbacks',
       labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'gen_ai_response_model', 'error_type'],
       buckets: DURATION_BUCKETS,
-      registers,
+      registry,
     });
     this.tokenUsage = new Histogram({
       name: 'gen_ai_client_token_usage',
       help: 'Tokens used per GenAI operation, by token type (input, output)',
       labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'gen_ai_token_type'],
       buckets: TOKEN_BUCKETS,
-      registers,
+      registry,
     });
     this.timeToFirstToken = new Histogram({
       name: 'gen_ai_server_time_to_first_token_seconds',
       help: 'Time from request arrival to the first streamed token',
       labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model'],
       buckets: DURATION_BUCKETS,
-      registers,
+      registry,
     });
     this.requests = new Counter({
       name: 'strata_requests_total',
       help: 'Gateway requests by route, answering model, status and error code',
       labelNames: ['route', 'model', 'status', 'code'],
-      registers,
+      registry,
     });
     this.attempts = new Counter({
       name: 'strata_upstream_attempts_total',
       help: 'Upstream calls by model and outcome (ok or error code)',
       labelNames: ['model', 'outcome'],
-      registers,
+      registry,
     });
     this.retries = new Counter({
       name: 'strata_retries_total',
       help: 'Retries of an upstream call on the same model',
       labelNames: ['model'],
-      registers,
+      registry,
     });
     this.fallbacks = new Counter({
       name: 'strata_fallbacks_total',
       help: 'Moves from one model of a route chain to the next',
       labelNames: ['route', 'from', 'to'],
-      registers,
+      registry,
     });
     this.breakerState = new Gauge({
       name: 'strata_circuit_breaker_state',
       help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
       labelNames: ['model'],
-      registers,
+      registry,
     });
     this.breakerTransitions = new Counter({
       name: 'strata_circuit_breaker_transitions_total',
       help: 'Circuit breaker state changes per model',
       labelNames: ['model', 'state'],
-      registers,
+      registry,
     });
     this.recordsDropped = new Counter({
       name: 'strata_invocation_records_dropped_total',
       help: 'Invocation records that could not be stored',
-      registers,
+      registry,
     });
-    this.inFlight = new Gauge({ name: 'strata_requests_in_flight', help: 'Requests being served', registers });
+    this.inFlight = new Gauge({ name: 'strata_requests_in_flight', help: 'Requests being served', registry });
   }
 
   /** Counts one finished invocation. */

@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { StrataError } from '../core/index.js';
 import { openPostgres, openSqlite, type Dialect, type EngineHandle } from './dialects.js';
@@ -12,6 +13,8 @@ import type { StrataDatabase } from './schema.js';
 export interface Store {
   readonly db: Kysely<StrataDatabase>;
   readonly dialect: Dialect;
+  /** the raw SQLite connection (embedded engine only), for hot-path batch writes with prepared statements */
+  readonly sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   return {
     db,
     dialect,
+    sqlite: engine.sqlite,
     close() {
       closed ??= db.destroy();
       return closed;

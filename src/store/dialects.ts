@@ -14,6 +14,8 @@ export interface EngineHandle {
   dialect: Dialect;
   /** resolved SQLite file path (undefined in memory and on PostgreSQL) */
   file?: string;
+  /** the raw SQLite connection, for hot-path writes with prepared statements */
+  sqlite?: BetterSqlite3.Database;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -57,7 +59,7 @@ export function openSqlite(home: string, readonly: boolean): EngineHandle {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<StrataDatabase>({ dialect: new SqliteDialect({ database: raw }) });
-  return file === ':memory:' ? { db, dialect: 'sqlite' } : { db, dialect: 'sqlite', file };
+  return file === ':memory:' ? { db, dialect: 'sqlite', sqlite: raw } : { db, dialect: 'sqlite', file, sqlite: raw };
 }
 
 /** "user@host:port/db" from a connection string: safe to print, never carries the password. */

@@ -1,0 +1,72 @@
+import { pino, type Logger } from 'pino';
+import type { InvocationRecord } from '../core/index.js';
+
+interface RawStream {
+  write(line: string): unknown;
+}
+
+interface Batch {
+  lines: string;
+  scheduled: boolean;
+}
+
+const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
+const batches = new WeakMap<RawStream, Batch>();
+/** flush a batch once it holds this many characters, without waiting for the next turn of the event loop */
+const MAX_BATCH_CHARS = 16_384;
+
+function streamOf(logger: Logger): RawStream | undefined {
+  return (logger as unknown as Record<symbol, RawStream | undefined>)[pino.symbols.streamSym];
+}
+
+function flushBatch(stream: RawStream, batch: Batch): void {
+  batch.scheduled = false;
+  if (batch.lines === '') return;
+  const lines = batch.lines;
+  batch.lines = '';
+  stream.write(lines);
+}
+
+/**
+ * Writes an invocation record as one pino-format JSON line to the logger's destination.
+ * pino's generic serializer and one destination write per line measured ~15–50 µs per request on the
+ * gateway's hot path; the record has a fixed shape, so the line is built by hand, and lines written in the
+ * same turn of the event loop go to the destination as one write. The record holds ids, counts and hashes
+ * only: content cannot reach the log through it.
+ */
+export function logInvocation(logger: Logger, rec: InvocationRecord): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const stream = streamOf(logger);
+  if (!stream) return;
+  const line =
+    `{"level":"info","time":${Date.now()},"service":"strata","msg":"invocation"` +
+    `,"id":${str(rec.id)},"ts":${rec.ts},"tenant":${str(rec.tenant)},"route":${str(rec.route)}` +
+    `,"modelRequested":${str(rec.modelRequested)},"modelAnswered":${str(rec.modelAnswered)}` +
+    `,"providerModelId":${str(rec.providerModelId)},"attempts":${rec.attempts},"fallbacks":${rec.fallbacks}` +
+    `,"status":${str(rec.status)},"errorCode":${str(rec.errorCode)},"httpStatus":${rec.httpStatus},"stream":${rec.stream}` +
+    `,"inputTokens":${rec.inputTokens},"outputTokens":${rec.outputTokens},"cacheReadTokens":${rec.cacheReadTokens}` +
+    `,"cacheWriteTokens":${rec.cacheWriteTokens},"latencyMs":${rec.latencyMs},"ttftMs":${rec.ttftMs ?? 'null'}` +
+    `,"promptHash":${str(rec.promptHash)},"outputHash":${str(rec.outputHash)},"finishReason":${str(rec.finishReason)}` +
+    `,"tags":${JSON.stringify(rec.tags)}}\n`;
+  let batch = batches.get(stream);
+  if (!batch) {
+    batch = { lines: '', scheduled: false };
+    batches.set(stream, batch);
+  }
+  batch.lines += line;
+  if (batch.lines.length >= MAX_BATCH_CHARS) {
+    flushBatch(stream, batch);
+  } else if (!batch.scheduled) {
+    batch.scheduled = true;
+    const b = batch;
+    setImmediate(() => flushBatch(stream, b));
+  }
+}
+
+/** Hands every batched invocation line to the logger's destination now (before logger.flush() at shutdown). */
+export function flushInvocationLog(logger: Logger): void {
+  const stream = streamOf(logger);
+  if (!stream) return;
+  const batch = batches.get(stream);
+  if (batch) flushBatch(stream, batch);
+}
