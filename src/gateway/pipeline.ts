@@ -5,16 +5,14 @@ import {
   systemClock,
   toStrataError,
   type ChatChunk,
-  type ChatMessage,
   type ChatResult,
   type Clock,
-  type FinishReason,
   type InvocationRecord,
-  type Usage,
 } from '../core/index.js';
 import { logInvocation, type GatewayMetrics, type Logger } from '../observe/index.js';
 import type { ModelCatalog } from './catalog.js';
 import { invokeWithFallback, type InvokeProgress } from './invoke.js';
+import { markAnswered, markFailed, normalisePrompt, openRecord, outputText, setUsage } from './record.js';
 import type {
   GatewayChatRequest,
   GatewayChatResponse,
@@ -111,16 +109,7 @@ export class Gateway {
     const invocationId = req.invocationId ?? newId('inv', receivedAt);
     const { plan, entry } = this.#deps.catalog.resolveEmbedding(req.model);
     const progress: InvokeProgress = { attempts: 0, fallbacks: 0, lastModel: undefined };
-    const base = {
-      id: invocationId,
-      ts: receivedAt,
-      tenant: req.tenant ?? 'default',
-      route: plan.name,
-      modelRequested: req.model,
-      stream: false,
-      promptHash: this.#deps.hasher.hash(req.input.join('\u0000')),
-      tags: req.tags ?? {},
-    };
+    const rec = openRecord(invocationId, receivedAt, req.tenant ?? 'default', req.model, false, this.#deps.hasher.hash(req.input.join('\u0000')), req.tags ?? {});
     try {
       const out = await invokeWithFallback({
         plan,
@@ -133,16 +122,16 @@ export class Gateway {
         random: this.#deps.random,
         attempt: (e, signal) => e.embedding!.embed({ texts: req.input, dimensions: req.dimensions, inputType: req.inputType, signal }),
       });
-      const meta = this.#meta(invocationId, plan, out.entry, out.attempts, out.fallbacks);
-      this.#finish(
-        { ...base, ...okFields(out.entry, out.attempts, out.fallbacks), inputTokens: out.value.usage.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, latencyMs: this.#clock.now() - receivedAt, ttftMs: null, outputHash: null, finishReason: null },
-        out.entry.provider,
-        'embeddings',
-      );
-      return { meta, vectors: out.value.vectors, inputTokens: out.value.usage.inputTokens };
+      markAnswered(rec, plan.name, out.entry, out.attempts, out.fallbacks);
+      rec.inputTokens = out.value.usage.inputTokens;
+      rec.latencyMs = this.#clock.now() - receivedAt;
+      this.#finish(rec, out.entry.provider, 'embeddings');
+      return { meta: this.#meta(invocationId, plan, out.entry, out.attempts, out.fallbacks), vectors: out.value.vectors, inputTokens: out.value.usage.inputTokens };
     } catch (e) {
       const err = toStrataError(e);
-      this.#finish(errorRecord(base, err, progress, this.#clock.now() - receivedAt), entry.provider, 'embeddings');
+      markFailed(rec, err, progress);
+      rec.latencyMs = this.#clock.now() - receivedAt;
+      this.#finish(rec, entry.provider, 'embeddings');
       throw err;
     }
   }
@@ -216,68 +205,47 @@ export class Gateway {
 
   readonly #recordStep: Step = async (ctx, next) => {
     const { req } = ctx;
-    const promptHash = this.#deps.hasher.hash(normalisePrompt(req.messages));
-    const base = {
-      id: ctx.invocationId,
-      ts: ctx.receivedAt,
-      tenant: req.tenant ?? 'default',
-      route: req.model,
-      modelRequested: req.model,
-      stream: ctx.streaming,
-      promptHash,
-      tags: req.tags ?? {},
-    };
+    const rec = openRecord(ctx.invocationId, ctx.receivedAt, req.tenant ?? 'default', req.model, ctx.streaming, this.#deps.hasher.hash(normalisePrompt(req.messages)), req.tags ?? {});
     this.#deps.metrics?.inFlight.inc();
     try {
       await next();
     } catch (e) {
       this.#deps.metrics?.inFlight.dec();
       const err = toStrataError(e);
-      this.#finish(errorRecord({ ...base, route: ctx.plan?.name ?? req.model }, err, ctx.progress, this.#clock.now() - ctx.receivedAt), ctx.progress.lastModel?.provider ?? 'none', 'chat');
+      if (ctx.plan) rec.route = ctx.plan.name;
+      markFailed(rec, err, ctx.progress);
+      rec.latencyMs = this.#clock.now() - ctx.receivedAt;
+      this.#finish(rec, ctx.progress.lastModel?.provider ?? 'none', 'chat');
       throw err;
     }
     const meta = ctx.meta!;
     const entry = ctx.progress.lastModel!;
-    const okBase = { ...base, route: meta.route, ...okFields(entry, meta.attempts, meta.fallbacks) };
+    markAnswered(rec, meta.route, entry, meta.attempts, meta.fallbacks);
     if (ctx.result) {
       this.#deps.metrics?.inFlight.dec();
       const r = ctx.result;
-      this.#finish(
-        {
-          ...okBase,
-          ...usageFields(r.usage),
-          latencyMs: this.#clock.now() - ctx.receivedAt,
-          ttftMs: null,
-          outputHash: this.#deps.hasher.hash(outputText(r.text, r.toolCalls)),
-          finishReason: r.finishReason,
-        },
-        entry.provider,
-        'chat',
-      );
+      setUsage(rec, r.usage);
+      rec.latencyMs = this.#clock.now() - ctx.receivedAt;
+      rec.outputHash = this.#deps.hasher.hash(outputText(r.text, r.toolCalls));
+      rec.finishReason = r.finishReason;
+      this.#finish(rec, entry.provider, 'chat');
       return;
     }
-    ctx.stream = this.#recordStream(ctx, ctx.stream!, okBase, entry.provider, this.#clock.now() - ctx.receivedAt);
+    rec.ttftMs = this.#clock.now() - ctx.receivedAt;
+    ctx.stream = this.#recordStream(ctx, ctx.stream!, rec, entry.provider);
   };
 
   /** Passes a stream through and records it when it ends, fails or is abandoned by the client. */
-  async *#recordStream(
-    ctx: ChatContext,
-    upstream: AsyncIterable<ChatChunk>,
-    okBase: Omit<InvocationRecord, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'latencyMs' | 'ttftMs' | 'outputHash' | 'finishReason'>,
-    provider: string,
-    ttftMs: number,
-  ): AsyncGenerator<ChatChunk> {
+  async *#recordStream(ctx: ChatContext, upstream: AsyncIterable<ChatChunk>, rec: InvocationRecord, provider: string): AsyncGenerator<ChatChunk> {
     const parts: string[] = [];
-    let usage: Usage | undefined;
-    let finish: FinishReason | null = null;
     let failure: StrataError | undefined;
     try {
       for await (const chunk of upstream) {
         if (chunk.type === 'text') parts.push(chunk.text);
         else if (chunk.type === 'tool_call') parts.push(chunk.argumentsDelta);
         else {
-          usage = chunk.usage;
-          finish = chunk.finishReason;
+          setUsage(rec, chunk.usage);
+          rec.finishReason = chunk.finishReason;
         }
         yield chunk;
       }
@@ -286,18 +254,12 @@ export class Gateway {
       throw failure;
     } finally {
       this.#deps.metrics?.inFlight.dec();
-      const latencyMs = this.#clock.now() - ctx.receivedAt;
-      const outputHash = parts.length > 0 ? this.#deps.hasher.hash(parts.join('')) : null;
-      if (failure || finish === null) {
-        const err = failure ?? new StrataError('invalid_request', 'The client closed the stream before it ended.', { status: 499 });
-        this.#finish(
-          { ...okBase, ...usageFields(usage), status: 'error', errorCode: err.code, httpStatus: err.status, latencyMs, ttftMs, outputHash, finishReason: null },
-          provider,
-          'chat',
-        );
-      } else {
-        this.#finish({ ...okBase, ...usageFields(usage), latencyMs, ttftMs, outputHash, finishReason: finish }, provider, 'chat');
+      rec.latencyMs = this.#clock.now() - ctx.receivedAt;
+      if (parts.length > 0) rec.outputHash = this.#deps.hasher.hash(parts.join(''));
+      if (failure || rec.finishReason === null) {
+        markFailed(rec, failure ?? new StrataError('invalid_request', 'The client closed the stream before it ended.', { status: 499 }), undefined);
       }
+      this.#finish(rec, provider, 'chat');
     }
   }
 
@@ -347,66 +309,4 @@ async function* continueStream(
       await it.return?.().catch(() => undefined);
     }
   }
-}
-
-function okFields(entry: ModelEntry, attempts: number, fallbacks: number) {
-  return {
-    modelAnswered: entry.alias,
-    providerModelId: entry.providerModelId,
-    attempts,
-    fallbacks,
-    status: 'ok' as const,
-    errorCode: null,
-    httpStatus: 200,
-  };
-}
-
-function usageFields(u: Usage | undefined) {
-  return {
-    inputTokens: u?.inputTokens ?? 0,
-    outputTokens: u?.outputTokens ?? 0,
-    cacheReadTokens: u?.cacheReadTokens ?? 0,
-    cacheWriteTokens: u?.cacheWriteTokens ?? 0,
-  };
-}
-
-function errorRecord(
-  base: Pick<InvocationRecord, 'id' | 'ts' | 'tenant' | 'route' | 'modelRequested' | 'stream' | 'promptHash' | 'tags'>,
-  err: StrataError,
-  progress: InvokeProgress,
-  latencyMs: number,
-): InvocationRecord {
-  return {
-    ...base,
-    modelAnswered: null,
-    providerModelId: progress.lastModel?.providerModelId ?? null,
-    attempts: progress.attempts,
-    fallbacks: progress.fallbacks,
-    status: 'error',
-    errorCode: err.code,
-    httpStatus: err.status,
-    ...usageFields(undefined),
-    latencyMs,
-    ttftMs: null,
-    outputHash: null,
-    finishReason: null,
-  };
-}
-
-/** A stable text form of the prompt for hashing: roles and contents, in order. */
-function normalisePrompt(messages: ChatMessage[]): string {
-  let s = '';
-  for (const m of messages) {
-    s += m.role;
-    s += '\u0000';
-    s += m.content;
-    if (m.toolCalls) s += JSON.stringify(m.toolCalls);
-    if (m.toolCallId) s += m.toolCallId;
-    s += '\u0001';
-  }
-  return s;
-}
-
-function outputText(text: string, toolCalls: ChatResult['toolCalls']): string {
-  return toolCalls.length === 0 ? text : text + JSON.stringify(toolCalls);
 }
