@@ -11,7 +11,7 @@ import {
 } from '../core/index.js';
 import { logInvocation, type GatewayMetrics, type Logger } from '../observe/index.js';
 import type { ModelCatalog } from './catalog.js';
-import { invokeWithFallback, type InvokeProgress } from './invoke.js';
+import { invokeWithFallback, type InvokeOptions, type InvokeProgress } from './invoke.js';
 import { markAnswered, markFailed, normalisePrompt, openRecord, outputText, setUsage } from './record.js';
 import type {
   GatewayChatRequest,
@@ -158,10 +158,10 @@ export class Gateway {
     await next();
   };
 
-  readonly #invokeStep: Step = async (ctx) => {
+  /** invokeWithFallback's options for this request, around one attempt function. */
+  #invokeOptions<T>(ctx: ChatContext, attempt: (entry: ModelEntry, signal: AbortSignal) => Promise<T>): InvokeOptions<T> {
     const plan = ctx.plan!;
-    const request = { messages: ctx.req.messages, params: ctx.req.params };
-    const common = {
+    return {
       plan,
       chain: ctx.chain!,
       deadline: ctx.receivedAt + plan.deadlineMs,
@@ -170,9 +170,15 @@ export class Gateway {
       metrics: this.#deps.metrics,
       progress: ctx.progress,
       random: this.#deps.random,
+      attempt,
     };
+  }
+
+  readonly #invokeStep: Step = async (ctx) => {
+    const plan = ctx.plan!;
+    const { messages, params } = ctx.req;
     if (!ctx.streaming) {
-      const out = await invokeWithFallback({ ...common, attempt: (e, signal) => e.chat!.chat({ ...request, signal }) });
+      const out = await invokeWithFallback(this.#invokeOptions(ctx, (e, signal) => e.chat!.chat({ messages, params, signal })));
       ctx.result = out.value;
       ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks);
       return;
@@ -180,14 +186,13 @@ export class Gateway {
     // Streams may be retried or moved to another model only until the first token: open the stream
     // and wait for its first chunk inside the attempt, so a failure before it falls back normally.
     let streamAbort: AbortController | undefined;
-    const out = await invokeWithFallback({
-      ...common,
-      attempt: async (e, signal) => {
+    const out = await invokeWithFallback(
+      this.#invokeOptions(ctx, async (e, signal) => {
         const own = new AbortController();
         const onAbort = (): void => own.abort(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
         try {
-          const it = e.chat!.stream({ ...request, signal: own.signal })[Symbol.asyncIterator]();
+          const it = e.chat!.stream({ messages, params, signal: own.signal })[Symbol.asyncIterator]();
           const first = await it.next();
           streamAbort = own;
           return { it, first };
@@ -197,8 +202,8 @@ export class Gateway {
         } finally {
           signal.removeEventListener('abort', onAbort);
         }
-      },
-    });
+      }),
+    );
     ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks);
     ctx.stream = continueStream(out.value.it, out.value.first, streamAbort!, ctx, this.#clock, out.entry.alias);
   };

@@ -108,10 +108,12 @@ export class GatewayMetrics {
       rec.latencyMs / 1000,
     );
     if (rec.status === 'ok') {
-      const base = { gen_ai_operation_name: operation, gen_ai_system: provider, gen_ai_request_model: rec.modelRequested };
-      this.tokenUsage.observe({ ...base, gen_ai_token_type: 'input' }, rec.inputTokens);
-      if (operation === 'chat') this.tokenUsage.observe({ ...base, gen_ai_token_type: 'output' }, rec.outputTokens);
-      if (rec.ttftMs !== null) this.timeToFirstToken.observe(base, rec.ttftMs / 1000);
+      const m = rec.modelRequested;
+      this.tokenUsage.observe({ gen_ai_operation_name: operation, gen_ai_system: provider, gen_ai_request_model: m, gen_ai_token_type: 'input' }, rec.inputTokens);
+      if (operation === 'chat') {
+        this.tokenUsage.observe({ gen_ai_operation_name: operation, gen_ai_system: provider, gen_ai_request_model: m, gen_ai_token_type: 'output' }, rec.outputTokens);
+      }
+      if (rec.ttftMs !== null) this.timeToFirstToken.observe({ gen_ai_operation_name: operation, gen_ai_system: provider, gen_ai_request_model: m }, rec.ttftMs / 1000);
     }
   }
 

@@ -1,9 +1,11 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { StrataError, newId, toStrataError } from '../core/index.js';
-import type { Gateway, InvocationMeta, Priority } from '../gateway/index.js';
+import type { Gateway } from '../gateway/index.js';
+import { abortOnClose, fromFastifyError, parsePriority, retryAfterSeconds, strataHeaders } from './request-common.js';
 import type { GatewayMetrics, Logger } from '../observe/index.js';
 import { ChunkEncoder, chatCompletionBody, openAIErrorBody, parseChatBody } from './openai-wire.js';
 import { parseEmbeddingBody, embeddingResponseBody } from './embeddings-wire.js';
+import { registerBedrockRoutes } from './bedrock-routes.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -87,33 +89,23 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseChatBody(request.body);
-    const abort = clientAbort(request, reply);
     const common = {
       model: body.model,
       messages: body.messages,
       params: body.params,
       priority: parsePriority(request.headers['x-strata-priority']),
-      signal: abort.signal,
+      signal: abortOnClose(reply),
       invocationId: newId('inv'),
     };
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
       const { meta, result } = await gateway.chat({ ...common, stream: false });
-      setMetaHeaders(reply, meta);
-      return reply.send(chatCompletionBody(meta, result, created));
+      return reply.headers(strataHeaders(meta)).send(chatCompletionBody(meta, result, created));
     }
     const { meta, chunks } = await gateway.stream({ ...common, stream: true });
     const raw = reply.raw;
     reply.hijack();
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-strata-invocation-id': meta.invocationId,
-      'x-strata-model': meta.model,
-      'x-strata-attempts': String(meta.attempts),
-      'x-strata-cache': 'bypass',
-    });
+    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...strataHeaders(meta) });
     const enc = new ChunkEncoder(meta, created, body.includeUsage);
     try {
       for await (const chunk of chunks) {
@@ -129,66 +121,17 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseEmbeddingBody(request.body);
-    const abort = clientAbort(request, reply);
-    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, signal: abort.signal, invocationId: newId('inv') });
-    setMetaHeaders(reply, out.meta);
+    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, signal: abortOnClose(reply), invocationId: newId('inv') });
+    reply.headers(strataHeaders(out.meta));
     return reply.send(embeddingResponseBody(out, body.encodingFormat));
   });
 
+  registerBedrockRoutes(app, { gateway, logger });
   return app;
 }
 
-function parsePriority(v: string | string[] | undefined): Priority {
-  if (v === undefined) return 'normal';
-  if (v === 'critical' || v === 'normal') return v;
-  throw new StrataError('invalid_request', "x-strata-priority must be 'critical' or 'normal'.");
-}
-
-/** Aborts when the client goes away before the response is finished. */
-function clientAbort(request: FastifyRequest, reply: FastifyReply): AbortController {
-  const ctrl = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) ctrl.abort();
-  });
-  void request;
-  return ctrl;
-}
-
-function setMetaHeaders(reply: FastifyReply, meta: InvocationMeta): void {
-  reply.header('x-strata-invocation-id', meta.invocationId);
-  reply.header('x-strata-model', meta.model);
-  reply.header('x-strata-attempts', String(meta.attempts));
-  reply.header('x-strata-cache', 'bypass');
-}
-
 function sendError(reply: FastifyReply, err: StrataError): FastifyReply {
-  if (err.retryAfterMs !== undefined && (err.status === 429 || err.status === 503)) {
-    reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
-  }
+  const retryAfter = retryAfterSeconds(err);
+  if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
   return reply.code(err.status === 499 ? 400 : err.status).send(openAIErrorBody(err));
-}
-
-/** Fastify's own errors (body parsing, limits) in our vocabulary. */
-function fromFastifyError(error: unknown): StrataError {
-  if (error instanceof StrataError) return error;
-  const e = error as { code?: string; statusCode?: number; message?: string; name?: string };
-  switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new StrataError('payload_too_large', 'The request body is larger than the server accepts (server.bodyLimitBytes).');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new StrataError('invalid_request', 'Send the body as JSON with content-type: application/json.', { status: 415 });
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new StrataError('invalid_json', 'The request body is empty; send a JSON object.');
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new StrataError('invalid_request', 'The content-length header does not match the body.');
-    default:
-      break;
-  }
-  if (e.name === 'SyntaxError' || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return new StrataError('invalid_json', 'The request body is not valid JSON.');
-  }
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new StrataError('invalid_request', e.message ?? 'Bad request.', { status: e.statusCode });
-  }
-  return toStrataError(error);
 }

@@ -3,23 +3,10 @@ import { countTokens } from '../../core/index.js';
 import { buildAnswer, chunkText, type SimulatedAnswer, type SimulatedTool } from './answer.js';
 import { pause, type SimulatorBehavior } from './behavior.js';
 import { pseudoEmbedding } from './embedding.js';
-import { encodeEvent, encodeException } from './eventstream.js';
+import { awsErrorResponse, converseResponseBody } from '../../providers/bedrock/converse-shapes.js';
+import { encodeEvent, encodeException } from '../../providers/bedrock/event-frames.js';
 import type { Exchange } from './exchange.js';
 import type { SimulatedErrorType } from './settings.js';
-
-/** HTTP status Bedrock Runtime answers each exception with (as modelled in the AWS SDK). */
-const BEDROCK_STATUS: Record<string, number> = {
-  ThrottlingException: 429,
-  ServiceUnavailableException: 503,
-  ModelNotReadyException: 429,
-  ModelTimeoutException: 408,
-  ModelErrorException: 424,
-  InternalServerException: 500,
-  ValidationException: 400,
-  AccessDeniedException: 403,
-  ResourceNotFoundException: 404,
-  ServiceQuotaExceededException: 400,
-};
 
 const BEDROCK_MESSAGE: Record<string, string> = {
   ThrottlingException: 'Too many requests, please wait before trying again.',
@@ -128,15 +115,9 @@ async function failWith(ex: Exchange, type: SimulatedErrorType): Promise<void> {
 
 /** A real AWS restJson1 error: status, x-amzn-errortype and a {message} body. */
 export function sendError(ex: Exchange, name: string, message: string, headers: Record<string, string> = {}): void {
-  const body: Record<string, unknown> = { message };
-  if (name === 'ModelErrorException') {
-    body.originalStatusCode = 500;
-  }
-  ex.json(BEDROCK_STATUS[name] ?? 500, body, {
-    'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
-    'x-amzn-requestid': randomUUID(),
-    ...headers,
-  });
+  const res = awsErrorResponse(name, message, randomUUID());
+  if (name === 'ModelErrorException') res.body.originalStatusCode = 500;
+  ex.json(res.status, res.body, { ...res.headers, ...headers });
 }
 
 function usageOf(behavior: SimulatorBehavior, p: ConverseParsed, a: SimulatedAnswer): Record<string, number> {
@@ -154,12 +135,7 @@ function usageOf(behavior: SimulatorBehavior, p: ConverseParsed, a: SimulatedAns
 function converseOutput(behavior: SimulatorBehavior, p: ConverseParsed, a: SimulatedAnswer, started: number): unknown {
   const content =
     a.kind === 'tool' ? [{ toolUse: { toolUseId: toolUseId(), name: a.name, input: a.input } }] : [{ text: a.text }];
-  return {
-    output: { message: { role: 'assistant', content } },
-    stopReason: a.kind === 'tool' ? 'tool_use' : a.stop,
-    usage: usageOf(behavior, p, a),
-    metrics: { latencyMs: Date.now() - started },
-  };
+  return converseResponseBody(content, a.kind === 'tool' ? 'tool_use' : a.stop, usageOf(behavior, p, a), Date.now() - started);
 }
 
 async function streamAnswer(

@@ -1,0 +1,60 @@
+import type { FastifyReply } from 'fastify';
+import { StrataError, toStrataError } from '../core/index.js';
+import type { InvocationMeta, Priority } from '../gateway/index.js';
+
+/** Reads `x-strata-priority` (critical | normal; absent = normal). */
+export function parsePriority(v: string | string[] | undefined): Priority {
+  if (v === undefined || v === 'normal') return 'normal';
+  if (v === 'critical') return v;
+  throw new StrataError('invalid_request', "x-strata-priority must be 'critical' or 'normal'.");
+}
+
+/** A signal that aborts the gateway call when the client goes away before the response is finished. */
+export function abortOnClose(reply: FastifyReply): AbortSignal {
+  const ctrl = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ctrl.abort();
+  });
+  return ctrl.signal;
+}
+
+/** The x-strata-* response headers of a served invocation. */
+export function strataHeaders(meta: InvocationMeta): Record<string, string> {
+  return {
+    'x-strata-invocation-id': meta.invocationId,
+    'x-strata-model': meta.model,
+    'x-strata-attempts': String(meta.attempts),
+    'x-strata-cache': 'bypass',
+  };
+}
+
+/** Fastify's own errors (body parsing, limits, content type) in our vocabulary; anything else passes through. */
+export function fromFastifyError(error: unknown): StrataError {
+  if (error instanceof StrataError) return error;
+  const e = error as { code?: string; statusCode?: number; message?: string; name?: string };
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new StrataError('payload_too_large', 'The request body is larger than the server accepts (server.bodyLimitBytes).');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new StrataError('invalid_request', 'Send the body as JSON with content-type: application/json.', { status: 415 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new StrataError('invalid_json', 'The request body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new StrataError('invalid_request', 'The content-length header does not match the body.');
+    default:
+      break;
+  }
+  if (e.name === 'SyntaxError' || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new StrataError('invalid_json', 'The request body is not valid JSON.');
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new StrataError('invalid_request', e.message ?? 'Bad request.', { status: e.statusCode });
+  }
+  return toStrataError(error);
+}
+
+/** Retry-After (whole seconds, at least 1) for errors that carry a wait. */
+export function retryAfterSeconds(err: StrataError): string | undefined {
+  if (err.retryAfterMs === undefined || (err.status !== 429 && err.status !== 503)) return undefined;
+  return String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+}
