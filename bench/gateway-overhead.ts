@@ -12,6 +12,8 @@ import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 3000);
 const CONNECTIONS = 32;
+// Interleaved rounds: a noisy neighbour slows one round of every target, not one target; the summary takes medians.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid: number | undefined): number {
@@ -49,47 +51,69 @@ async function main(): Promise<void> {
 
   const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'How much overhead does the gateway add?' }], temperature: 0 });
   const targets = { simulator: sim.value, bareProxy: proxy.value, strata: strata.value };
-  const results: Record<string, { throughput: LoadResult; serial: LoadResult; cpuMsPerRequest: { server: number; simulator: number } }> = {};
+  interface Measurement {
+    throughput: LoadResult;
+    serial: LoadResult;
+    cpuMsPerRequest: { server: number; simulator: number };
+  }
+  const results: Record<string, Measurement[]> = { simulator: [], bareProxy: [], strata: [] };
   const pids: Record<string, number | undefined> = { simulator: sim.child.pid, bareProxy: proxy.child.pid, strata: strata.child.pid };
   try {
-    for (const [name, url] of Object.entries(targets)) {
-      // warm up connections, JIT and the SQLite writer
-      await runLoad({ url, path: '/v1/chat/completions', body, connections: CONNECTIONS, durationMs: 1500 });
-      const cpu0 = { server: cpuSeconds(pids[name]), sim: cpuSeconds(pids.simulator) };
-      const throughput = await runLoad({ url, path: '/v1/chat/completions', body, connections: CONNECTIONS, durationMs: DURATION_MS });
-      const perReq = (before: number, pid: number | undefined): number => Math.round(((cpuSeconds(pid) - before) * 1e6) / throughput.requests) / 1000;
-      const cpuMsPerRequest = { server: perReq(cpu0.server, pids[name]), simulator: perReq(cpu0.sim, pids.simulator) };
-      const serial = await runLoad({ url, path: '/v1/chat/completions', body, connections: 1, requests: SERIAL_REQUESTS });
-      results[name] = { throughput, serial, cpuMsPerRequest };
-      process.stderr.write(`${name}: ${throughput.rps} req/s at ${CONNECTIONS} connections, p50 ${serial.p50Ms} ms at concurrency 1\n`);
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const [name, url] of Object.entries(targets)) {
+        // warm up connections, JIT and the SQLite writer
+        await runLoad({ url, path: '/v1/chat/completions', body, connections: CONNECTIONS, durationMs: 1500 });
+        const cpu0 = { server: cpuSeconds(pids[name]), sim: cpuSeconds(pids.simulator) };
+        const throughput = await runLoad({ url, path: '/v1/chat/completions', body, connections: CONNECTIONS, durationMs: DURATION_MS });
+        const perReq = (before: number, pid: number | undefined): number => Math.round(((cpuSeconds(pid) - before) * 1e6) / throughput.requests) / 1000;
+        const cpuMsPerRequest = { server: perReq(cpu0.server, pids[name]), simulator: perReq(cpu0.sim, pids.simulator) };
+        const serial = await runLoad({ url, path: '/v1/chat/completions', body, connections: 1, requests: SERIAL_REQUESTS });
+        results[name]!.push({ throughput, serial, cpuMsPerRequest });
+        process.stderr.write(`round ${r} ${name}: ${throughput.rps} req/s at ${CONNECTIONS} connections, p50 ${serial.p50Ms} ms at concurrency 1\n`);
+      }
     }
   } finally {
     await Promise.all([stop(strata.child), stop(proxy.child), stop(sim.child)]);
     rmSync(home, { recursive: true, force: true });
   }
-  const s = results.strata!;
-  const p = results.bareProxy!;
-  const d = results.simulator!;
   const round = (x: number): number => Math.round(x * 1000) / 1000;
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const perRound = (f: (i: number) => number): { median: number; min: number; max: number; rounds: number[] } => {
+    const xs = Array.from({ length: ROUNDS }, (_, i) => round(f(i)));
+    return { median: round(median(xs)), min: Math.min(...xs), max: Math.max(...xs), rounds: xs };
+  };
+  const S = results.strata!;
+  const P = results.bareProxy!;
+  const D = results.simulator!;
   const report = {
     benchmark: 'gateway-overhead',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-    settings: { pinned: pinned ? 'server under test on CPU 1; load generator and simulator on CPU 0' : 'not pinned', connections: CONNECTIONS, durationMs: DURATION_MS, serialRequests: SERIAL_REQUESTS, upstream: 'openai-protocol simulator, zero latency' },
-    results,
+    settings: {
+      pinned: pinned ? 'server under test on CPU 1; load generator and simulator on CPU 0' : 'not pinned',
+      rounds: ROUNDS,
+      connections: CONNECTIONS,
+      durationMs: DURATION_MS,
+      serialRequests: SERIAL_REQUESTS,
+      upstream: 'openai-protocol simulator, zero latency',
+      pipeline: 'route resolution, retry/breaker/fallback, HMAC prompt and output hashes, metrics, one JSON log line and one SQLite record per request',
+    },
     summary: {
-      strataRps: s.throughput.rps,
-      bareProxyRps: p.throughput.rps,
-      throughputVsBareProxy: round(s.throughput.rps / p.throughput.rps),
-      strataP50Ms32: s.throughput.p50Ms,
-      strataP99Ms32: s.throughput.p99Ms,
-      addedP50MsConcurrency1: round(s.serial.p50Ms - d.serial.p50Ms),
-      bareProxyAddedP50MsConcurrency1: round(p.serial.p50Ms - d.serial.p50Ms),
-      strataAddedOverBareProxyP50Ms: round(s.serial.p50Ms - p.serial.p50Ms),
-      strataCpuMsPerRequest: s.cpuMsPerRequest.server,
-      bareProxyCpuMsPerRequest: p.cpuMsPerRequest.server,
+      throughputVsBareProxy: perRound((i) => S[i]!.throughput.rps / P[i]!.throughput.rps),
+      strataRps: perRound((i) => S[i]!.throughput.rps),
+      bareProxyRps: perRound((i) => P[i]!.throughput.rps),
+      strataP50Ms32: perRound((i) => S[i]!.throughput.p50Ms),
+      strataP99Ms32: perRound((i) => S[i]!.throughput.p99Ms),
+      addedP50MsConcurrency1: perRound((i) => S[i]!.serial.p50Ms - D[i]!.serial.p50Ms),
+      bareProxyAddedP50MsConcurrency1: perRound((i) => P[i]!.serial.p50Ms - D[i]!.serial.p50Ms),
+      strataCpuMsPerRequest: perRound((i) => S[i]!.cpuMsPerRequest.server),
+      bareProxyCpuMsPerRequest: perRound((i) => P[i]!.cpuMsPerRequest.server),
       targets: { throughputVsBareProxy: '>= 0.5', addedP50MsConcurrency1: '< 0.3' },
     },
+    results,
   };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'gateway-overhead.json'), `${JSON.stringify(report, null, 2)}\n`);
