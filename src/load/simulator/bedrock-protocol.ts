@@ -98,17 +98,7 @@ export async function handleBedrock(ex: Exchange, behavior: SimulatorBehavior): 
 
 /** Answers with an injected failure; Hang waits for the client (or the simulator) to give up. */
 async function failWith(ex: Exchange, type: SimulatedErrorType): Promise<void> {
-  if (type === 'Hang') {
-    await new Promise<void>((resolve) => {
-      if (ex.signal.aborted) resolve();
-      else ex.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return;
-  }
-  if (type === 'ConnectionReset') {
-    ex.reset();
-    return;
-  }
+  if (await ex.transportFailure(type)) return;
   const name = type === 'MidStreamException' ? 'ModelErrorException' : type;
   sendError(ex, name, BEDROCK_MESSAGE[name] ?? 'Injected failure.');
 }

@@ -37,6 +37,25 @@ export class Exchange {
     return Array.isArray(v) ? v[0] : v;
   }
 
+  /**
+   * The injected failures that are about the transport, not the protocol: `Hang` holds the request until
+   * the client (or the simulator) gives up, `ConnectionReset` drops the connection. True when it handled one.
+   */
+  async transportFailure(type: string): Promise<boolean> {
+    if (type === 'Hang') {
+      await new Promise<void>((resolve) => {
+        if (this.signal.aborted) resolve();
+        else this.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      return true;
+    }
+    if (type === 'ConnectionReset') {
+      this.reset();
+      return true;
+    }
+    return false;
+  }
+
   /** Aborts the in-flight work (used when the simulator closes). */
   abort(): void {
     this.controller.abort();

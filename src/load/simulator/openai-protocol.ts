@@ -94,17 +94,7 @@ async function applyVerdict(
 }
 
 async function failWith(ex: Exchange, type: SimulatedErrorType): Promise<void> {
-  if (type === 'Hang') {
-    await new Promise<void>((resolve) => {
-      if (ex.signal.aborted) resolve();
-      else ex.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return;
-  }
-  if (type === 'ConnectionReset') {
-    ex.reset();
-    return;
-  }
+  if (await ex.transportFailure(type)) return;
   const e = OPENAI_ERRORS[type === 'MidStreamException' ? 'ModelErrorException' : type]!;
   const headers: Record<string, string> = e.status === 429 ? { 'retry-after': '1' } : {};
   sendError(ex, e.status, e.type, e.code, e.message, headers);
