@@ -5,6 +5,7 @@ import { registerSimulateCommand } from '../load/simulator/index.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerUsageCommand } from './commands/usage.js';
 
 /** Builds the `strata` command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerChatCommand(program);
   registerModelsCommand(program);
   registerSimulateCommand(program);
+  registerUsageCommand(program);
   return program;
 }
 

@@ -30,6 +30,16 @@ export const serverSchema = z.strictObject({
   metricsAuth: z.boolean().default(false),
 });
 
+const perMillion = z.number({ error: 'expected a non-negative number (USD per million tokens)' }).min(0, { error: 'prices cannot be negative' });
+
+/** Per-model price override in USD per million tokens; wins over the built-in Bedrock table. */
+export const pricingSchema = z.strictObject({
+  input: perMillion,
+  output: perMillion,
+  cacheRead: perMillion.optional(),
+  cacheWrite: perMillion.optional(),
+});
+
 export const modelShape = {
   provider: z.enum(PROVIDERS),
   /** bedrock: model id, inference profile id or ARN; openai: model name; local: extractive | hash-embed */
@@ -50,6 +60,8 @@ export const modelShape = {
   dimensions: positiveInt.optional(),
   /** models a critical request may fall back to */
   equivalents: z.array(name).default([]),
+  /** USD per million tokens; required to price openai-provider models, overrides the Bedrock table */
+  pricing: pricingSchema.optional(),
 };
 
 export const modelSchema = z
@@ -106,4 +118,5 @@ export const KNOWN_FIELDS = {
   route: Object.keys(routeSchema.shape),
   retry: Object.keys(retrySchema.shape),
   breaker: Object.keys(breakerSchema.shape),
+  pricing: Object.keys(pricingSchema.shape),
 };

@@ -140,4 +140,6 @@ export interface InvocationRecord {
   finishReason: FinishReason | null;
   /** free-form attribution tags (feature, segment …), validated upstream */
   tags: Record<string, string>;
+  /** USD; null when the model that answered has no known price, 0 for local models */
+  costUsd: number | null;
 }

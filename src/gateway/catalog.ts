@@ -2,6 +2,7 @@ import { StrataError, type ChatModel, type Clock, type EmbeddingModel } from '..
 import { systemClock } from '../core/index.js';
 import type { GatewayMetrics } from '../observe/index.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
+import { resolvePrice, type ModelPrice } from './pricing.js';
 import type { RetryPolicy } from './retry.js';
 import type { ModelEntry, Priority, RoutePlan } from './types.js';
 
@@ -11,6 +12,7 @@ export interface CatalogModelConfig {
   id: string;
   type?: 'chat' | 'embedding';
   equivalents?: string[];
+  pricing?: ModelPrice;
 }
 export interface CatalogRouteConfig {
   models: string[];
@@ -61,6 +63,7 @@ export class ModelCatalog {
         chat: built.chat,
         embedding: built.embedding,
         breaker,
+        price: resolvePrice(m),
       });
     }
     for (const [name, r] of Object.entries(config.routes)) {

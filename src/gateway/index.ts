@@ -4,3 +4,4 @@ export * from './breaker.js';
 export * from './invoke.js';
 export * from './catalog.js';
 export * from './pipeline.js';
+export * from './pricing.js';

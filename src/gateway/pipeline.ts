@@ -123,7 +123,7 @@ export class Gateway {
         attempt: (e, signal) => e.embedding!.embed({ texts: req.input, dimensions: req.dimensions, inputType: req.inputType, signal }),
       });
       markAnswered(rec, plan.name, out.entry, out.attempts, out.fallbacks);
-      rec.inputTokens = out.value.usage.inputTokens;
+      setUsage(rec, { inputTokens: out.value.usage.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, out.entry.price);
       rec.latencyMs = this.#clock.now() - receivedAt;
       this.#finish(rec, out.entry.provider, 'embeddings');
       return { meta: this.#meta(invocationId, plan, out.entry, out.attempts, out.fallbacks), vectors: out.value.vectors, inputTokens: out.value.usage.inputTokens };
@@ -229,7 +229,7 @@ export class Gateway {
     if (ctx.result) {
       this.#deps.metrics?.inFlight.dec();
       const r = ctx.result;
-      setUsage(rec, r.usage);
+      setUsage(rec, r.usage, entry.price);
       rec.latencyMs = this.#clock.now() - ctx.receivedAt;
       rec.outputHash = this.#deps.hasher.hash(outputText(r.text, r.toolCalls));
       rec.finishReason = r.finishReason;
@@ -237,11 +237,11 @@ export class Gateway {
       return;
     }
     rec.ttftMs = this.#clock.now() - ctx.receivedAt;
-    ctx.stream = this.#recordStream(ctx, ctx.stream!, rec, entry.provider);
+    ctx.stream = this.#recordStream(ctx, ctx.stream!, rec, entry);
   };
 
   /** Passes a stream through and records it when it ends, fails or is abandoned by the client. */
-  async *#recordStream(ctx: ChatContext, upstream: AsyncIterable<ChatChunk>, rec: InvocationRecord, provider: string): AsyncGenerator<ChatChunk> {
+  async *#recordStream(ctx: ChatContext, upstream: AsyncIterable<ChatChunk>, rec: InvocationRecord, entry: ModelEntry): AsyncGenerator<ChatChunk> {
     const parts: string[] = [];
     let failure: StrataError | undefined;
     try {
@@ -249,7 +249,7 @@ export class Gateway {
         if (chunk.type === 'text') parts.push(chunk.text);
         else if (chunk.type === 'tool_call') parts.push(chunk.argumentsDelta);
         else {
-          setUsage(rec, chunk.usage);
+          setUsage(rec, chunk.usage, entry.price);
           rec.finishReason = chunk.finishReason;
         }
         yield chunk;
@@ -264,7 +264,7 @@ export class Gateway {
       if (failure || rec.finishReason === null) {
         markFailed(rec, failure ?? new StrataError('invalid_request', 'The client closed the stream before it ended.', { status: 499 }), undefined);
       }
-      this.#finish(rec, provider, 'chat');
+      this.#finish(rec, entry.provider, 'chat');
     }
   }
 

@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatResult, InvocationRecord, StrataError, Usage } from '../core/index.js';
 import type { InvokeProgress } from './invoke.js';
+import { costUsd, type ModelPrice } from './pricing.js';
 import type { ModelEntry } from './types.js';
 
 /*
@@ -42,6 +43,7 @@ export function openRecord(
     outputHash: null,
     finishReason: null,
     tags,
+    costUsd: null,
   };
 }
 
@@ -52,14 +54,17 @@ export function markAnswered(rec: InvocationRecord, route: string, entry: ModelE
   rec.providerModelId = entry.providerModelId;
   rec.attempts = attempts;
   rec.fallbacks = fallbacks;
+  rec.costUsd = entry.price ? 0 : null;
 }
 
-export function setUsage(rec: InvocationRecord, u: Usage | undefined): void {
+/** Stores the tokens used and their cost at the answering model's price (resolved at catalog build). */
+export function setUsage(rec: InvocationRecord, u: Usage | undefined, price: ModelPrice | undefined): void {
   if (!u) return;
   rec.inputTokens = u.inputTokens;
   rec.outputTokens = u.outputTokens;
   rec.cacheReadTokens = u.cacheReadTokens;
   rec.cacheWriteTokens = u.cacheWriteTokens;
+  rec.costUsd = price ? costUsd(u, price) : null;
 }
 
 /** Marks the request failed; the attempts made so far stay on the record. */
@@ -71,6 +76,8 @@ export function markFailed(rec: InvocationRecord, err: StrataError, progress: In
     rec.attempts = progress.attempts;
     rec.fallbacks = progress.fallbacks;
     if (rec.providerModelId === null) rec.providerModelId = progress.lastModel?.providerModelId ?? null;
+    // a failure with a priced model cost nothing we know of; with an unpriced one it stays unknown
+    if (rec.costUsd === null && progress.lastModel?.price) rec.costUsd = 0;
   }
 }
 

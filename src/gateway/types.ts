@@ -1,5 +1,6 @@
 import type { ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
 import type { CircuitBreaker } from './breaker.js';
+import type { ModelPrice } from './pricing.js';
 import type { RetryPolicy } from './retry.js';
 
 export type Priority = 'critical' | 'normal';
@@ -15,6 +16,8 @@ export interface ModelEntry {
   chat?: ChatModel;
   embedding?: EmbeddingModel;
   breaker: CircuitBreaker;
+  /** resolved once from config and the pricing table; undefined = unpriced */
+  price?: ModelPrice;
 }
 
 /** A resolved route: the ordered chain and its timing policy. */

@@ -1,8 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { StrataError, newId, toStrataError } from '../core/index.js';
 import type { Gateway } from '../gateway/index.js';
-import { abortOnClose, fromFastifyError, parsePriority, retryAfterSeconds, strataHeaders } from './request-common.js';
+import { abortOnClose, fromFastifyError, parsePriority, parseTags, retryAfterSeconds, strataHeaders } from './request-common.js';
+import { registerUsageRoutes } from './usage-routes.js';
 import type { GatewayMetrics, Logger } from '../observe/index.js';
+import type { Store } from '../store/index.js';
 import { ChunkEncoder, chatCompletionBody, openAIErrorBody, parseChatBody } from './openai-wire.js';
 import { parseEmbeddingBody, embeddingResponseBody } from './embeddings-wire.js';
 import { registerBedrockRoutes } from './bedrock-routes.js';
@@ -11,6 +13,8 @@ export interface ServerOptions {
   gateway: Gateway;
   logger: Logger;
   metrics?: GatewayMetrics;
+  /** where GET /v1/usage reads invocation records */
+  store?: Store;
   bodyLimitBytes: number;
   /** answers /readyz: false while starting or draining */
   isReady?: () => Promise<boolean> | boolean;
@@ -94,6 +98,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       messages: body.messages,
       params: body.params,
       priority: parsePriority(request.headers['x-strata-priority']),
+      tags: parseTags(request.headers['x-strata-tags']),
       signal: abortOnClose(reply),
       invocationId: newId('inv'),
     };
@@ -121,12 +126,13 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseEmbeddingBody(request.body);
-    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, signal: abortOnClose(reply), invocationId: newId('inv') });
+    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, tags: parseTags(request.headers['x-strata-tags']), signal: abortOnClose(reply), invocationId: newId('inv') });
     reply.headers(strataHeaders(out.meta));
     return reply.send(embeddingResponseBody(out, body.encodingFormat));
   });
 
   registerBedrockRoutes(app, { gateway, logger });
+  registerUsageRoutes(app, { store: opts.store });
   return app;
 }
 

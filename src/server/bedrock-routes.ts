@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError, newId } from '../core/index.js';
-import { abortOnClose, fromFastifyError, parsePriority, retryAfterSeconds } from './request-common.js';
+import { abortOnClose, fromFastifyError, parsePriority, parseTags, retryAfterSeconds } from './request-common.js';
 import type { Gateway } from '../gateway/index.js';
 import type { Logger } from '../observe/index.js';
 import { awsErrorResponse } from '../providers/bedrock/converse-shapes.js';
@@ -75,6 +75,7 @@ function gatewayRequest(request: FastifyRequest<{ Params: { modelId: string } }>
     messages: body.messages,
     params: body.params,
     priority: parsePriority(request.headers['x-strata-priority']),
+    tags: parseTags(request.headers['x-strata-tags']),
     signal: abortOnClose(reply),
     invocationId: newId('inv'),
     receivedAt,

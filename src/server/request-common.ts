@@ -1,12 +1,47 @@
 import type { FastifyReply } from 'fastify';
 import { StrataError, toStrataError } from '../core/index.js';
 import type { InvocationMeta, Priority } from '../gateway/index.js';
+import { TAG_KEY_PATTERN } from '../store/usage.js';
 
 /** Reads `x-strata-priority` (critical | normal; absent = normal). */
 export function parsePriority(v: string | string[] | undefined): Priority {
   if (v === undefined || v === 'normal') return 'normal';
   if (v === 'critical') return v;
   throw new StrataError('invalid_request', "x-strata-priority must be 'critical' or 'normal'.");
+}
+
+const TAG_VALUE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+const MAX_TAGS = 10;
+
+/**
+ * Reads `x-strata-tags: feature=chat,segment=pro` (absent = no tags). At most 10 tags, keys
+ * `[a-z][a-z0-9_]{0,31}`, values 1–64 of `[A-Za-z0-9._:-]`, no key twice; anything else is a 400.
+ */
+export function parseTags(v: string | string[] | undefined): Record<string, string> {
+  if (v === undefined) return {};
+  const text = Array.isArray(v) ? v.join(',') : v;
+  const tags: Record<string, string> = {};
+  if (text.trim() === '') return tags;
+  const pairs = text.split(',');
+  if (pairs.length > MAX_TAGS) {
+    throw new StrataError('invalid_request', `x-strata-tags has ${pairs.length} tags; at most ${MAX_TAGS} are allowed.`);
+  }
+  for (const raw of pairs) {
+    const pair = raw.trim();
+    const eq = pair.indexOf('=');
+    if (eq < 0) throw new StrataError('invalid_request', `x-strata-tags: '${pair.slice(0, 80)}' is not key=value.`);
+    const key = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    if (!TAG_KEY_PATTERN.test(key)) {
+      throw new StrataError('invalid_request', `x-strata-tags: invalid key '${key.slice(0, 40)}'; keys are 1-32 of a-z, 0-9 and '_', starting with a letter.`);
+    }
+    if (!TAG_VALUE_PATTERN.test(value)) {
+      throw new StrataError('invalid_request', `x-strata-tags: invalid value for '${key}'; values are 1-64 of A-Z, a-z, 0-9, '.', '_', ':' and '-'.`);
+    }
+    if (Object.hasOwn(tags, key)) throw new StrataError('invalid_request', `x-strata-tags: key '${key}' appears more than once.`);
+    tags[key] = value;
+  }
+  return tags;
 }
 
 /** A signal that aborts the gateway call when the client goes away before the response is finished. */

@@ -11,3 +11,14 @@ export {
   type InvocationWriterOptions,
   type ListInvocationsQuery,
 } from './invocations.js';
+export {
+  usageSummary,
+  validateGroupBy,
+  parseTimeArg,
+  parseGranularity,
+  TAG_KEY_PATTERN,
+  USAGE_DIMENSIONS,
+  type UsageQuery,
+  type UsageRow,
+  type Granularity,
+} from './usage.js';

@@ -6,7 +6,7 @@ import type { InvocationsTable } from './schema.js';
 
 type InvocationRow = Selectable<InvocationsTable>;
 
-const COLUMNS_PER_ROW = 23;
+const COLUMNS_PER_ROW = 24;
 /** SQLite's historical default bind-variable limit (999); PostgreSQL allows 65535. */
 const MAX_VARIABLES = { sqlite: 999, postgres: 65_535 } as const;
 
@@ -35,6 +35,7 @@ function toRow(r: InvocationRecord): Insertable<InvocationsTable> {
     output_hash: r.outputHash,
     finish_reason: r.finishReason,
     tags: JSON.stringify(r.tags),
+    cost_usd: r.costUsd,
   };
 }
 
@@ -73,6 +74,7 @@ function fromRow(row: InvocationRow): InvocationRecord {
     outputHash: row.output_hash,
     finishReason: row.finish_reason as FinishReason | null,
     tags: parseTags(row.tags),
+    costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
   };
 }
 
@@ -80,6 +82,7 @@ const SQLITE_COLUMNS = [
   'id', 'ts', 'tenant', 'route', 'model_requested', 'model_answered', 'provider_model_id', 'attempts', 'fallbacks',
   'status', 'error_code', 'http_status', 'stream', 'input_tokens', 'output_tokens', 'cache_read_tokens',
   'cache_write_tokens', 'latency_ms', 'ttft_ms', 'prompt_hash', 'output_hash', 'finish_reason', 'tags',
+  'cost_usd',
 ] as const;
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, (rows: readonly InvocationRecord[]) => void>();
 
@@ -99,6 +102,7 @@ function insertSqlite(raw: BetterSqlite3.Database, records: readonly InvocationR
           r.id, r.ts, r.tenant, r.route, r.modelRequested, r.modelAnswered, r.providerModelId, r.attempts, r.fallbacks,
           r.status, r.errorCode, r.httpStatus, r.stream ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheReadTokens,
           r.cacheWriteTokens, r.latencyMs, r.ttftMs, r.promptHash, r.outputHash, r.finishReason, JSON.stringify(r.tags),
+          r.costUsd,
         );
       }
     });

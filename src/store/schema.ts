@@ -31,6 +31,8 @@ export interface InvocationsTable {
   finish_reason: string | null;
   /** JSON object of string → string */
   tags: string;
+  /** USD; null = unpriced (added by migration 3) */
+  cost_usd: number | null;
 }
 
 export interface SettingsTable {

@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listInvocations } from '../../src/store/index.js';
-import { startSimulator, type SimulatorHandle } from '../../src/load/simulator/index.js';
+import type { SimulatorHandle } from '../../src/load/simulator/index.js';
+import { startBedrockSimulator } from '../helpers/bedrock-sim.js';
 import { startStrataServer, type RunningStrata } from '../helpers/strata-server.js';
 
 // The gateway, the Bedrock provider (real AWS SDK v3) and the Bedrock-protocol simulator, end to end,
@@ -14,9 +15,7 @@ let sim: SimulatorHandle;
 let strata: RunningStrata | undefined;
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'AKIDSIMULATOR';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'simulator-secret';
-  sim = await startSimulator({ protocol: 'bedrock', host: '127.0.0.1', port: 0 });
+  sim = await startBedrockSimulator();
 });
 afterAll(async () => {
   await sim.close();

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type SimulatorHandle } from '../../src/load/simulator/index.js';
+import type { SimulatorHandle } from '../../src/load/simulator/index.js';
+import { startBedrockSimulator } from '../helpers/bedrock-sim.js';
 import { listInvocations } from '../../src/store/index.js';
 import { startStrataServer, type RunningStrata } from '../helpers/strata-server.js';
 
@@ -25,9 +26,7 @@ let strata: RunningStrata;
 let client: BedrockRuntimeClient;
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'AKIDSIMULATOR';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'simulator-secret';
-  sim = await startSimulator({ protocol: 'bedrock', host: '127.0.0.1', port: 0 });
+  sim = await startBedrockSimulator();
   strata = await startStrataServer(`
 models:
   local: { provider: local, id: extractive }

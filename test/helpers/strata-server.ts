@@ -23,7 +23,7 @@ export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {
   const config = parseConfig(yaml, 'test config');
   config.server.port = 0;
   const strata = await createStrata({ config, env: { ...process.env, STRATA_HOME: home, STRATA_DATABASE_URL: '', ...env }, logger, processMetrics: false });
-  const app = buildServer({ gateway: strata.gateway, logger, metrics: strata.metrics, bodyLimitBytes: config.server.bodyLimitBytes });
+  const app = buildServer({ gateway: strata.gateway, logger, metrics: strata.metrics, store: strata.store, bodyLimitBytes: config.server.bodyLimitBytes });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

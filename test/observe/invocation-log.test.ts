@@ -6,7 +6,7 @@ const rec: InvocationRecord = {
   id: newId('inv'), ts: 1_700_000_000_000, tenant: 'acme', route: 'support "eu"', modelRequested: 'support', modelAnswered: null,
   providerModelId: null, attempts: 2, fallbacks: 1, status: 'error', errorCode: 'upstream_throttled', httpStatus: 429, stream: true,
   inputTokens: 10, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, latencyMs: 12.5, ttftMs: null,
-  promptHash: 'a'.repeat(64), outputHash: null, finishReason: null, tags: { feature: 'chat', segment: 'pro' },
+  promptHash: 'a'.repeat(64), outputHash: null, finishReason: null, tags: { feature: 'chat', segment: 'pro' }, costUsd: 1.5e-7,
 };
 
 describe('invocation log line', () => {

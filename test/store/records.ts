@@ -29,6 +29,7 @@ export function makeRecord(over: Partial<InvocationRecord> = {}): InvocationReco
     outputHash: 'b'.repeat(64),
     finishReason: 'stop',
     tags: {},
+    costUsd: 0.00108,
     ...over,
   };
 }

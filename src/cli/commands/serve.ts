@@ -39,6 +39,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     gateway: strata.gateway,
     logger: strata.logger,
     metrics: strata.metrics,
+    store: strata.store,
     bodyLimitBytes: config.server.bodyLimitBytes,
     isReady: () => !draining,
     onDraining: () => {

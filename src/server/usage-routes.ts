@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { StrataError } from '../core/index.js';
+import { parseGranularity, parseTimeArg, usageSummary, type Store } from '../store/index.js';
+
+export interface UsageRoutesDeps {
+  store?: Store;
+}
+
+type UsageQueryString = Record<string, string | string[] | undefined>;
+
+function single(q: UsageQueryString, name: string): string | undefined {
+  const v = q[name];
+  if (Array.isArray(v)) throw new StrataError('invalid_request', `Give '${name}' once.`);
+  return v;
+}
+
+/**
+ * GET /v1/usage?by=tenant,feature&since=7d&until=…&granularity=day: requests, errors, tokens and cost
+ * from the invocation records, grouped by record fields or tag keys. Records reach the store within
+ * the writer's flush interval, so the last fraction of a second may be missing.
+ */
+export function registerUsageRoutes(app: FastifyInstance, deps: UsageRoutesDeps): void {
+  app.get<{ Querystring: UsageQueryString }>('/v1/usage', async (request, reply) => {
+    if (!deps.store) throw new StrataError('not_found', 'Usage is not available: this server has no invocation store.');
+    const q = request.query;
+    const byText = single(q, 'by');
+    const by = byText ? byText.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+    const sinceText = single(q, 'since');
+    const untilText = single(q, 'until');
+    const now = Date.now();
+    const since = sinceText ? parseTimeArg(sinceText, 'since', now) : undefined;
+    const until = untilText ? parseTimeArg(untilText, 'until', now) : undefined;
+    if (since !== undefined && until !== undefined && since >= until) {
+      throw new StrataError('invalid_request', 'since must be earlier than until.');
+    }
+    const granularity = parseGranularity(single(q, 'granularity'));
+    const data = await usageSummary(deps.store, { by, since, until, granularity });
+    return reply.send({
+      object: 'usage',
+      by,
+      since: since === undefined ? null : new Date(since).toISOString(),
+      until: until === undefined ? null : new Date(until).toISOString(),
+      granularity: granularity ?? null,
+      data,
+    });
+  });
+}
