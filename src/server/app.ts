@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { StrataError, newId, toStrataError } from '../core/index.js';
+import { StrataError, toStrataError } from '../core/index.js';
 import type { Gateway } from '../gateway/index.js';
-import { abortOnClose, fromFastifyError, parsePriority, parseTags, retryAfterSeconds, strataHeaders } from './request-common.js';
+import { exchangeFields, fromFastifyError, retryAfterSeconds, strataHeaders } from './request-common.js';
 import { registerUsageRoutes } from './usage-routes.js';
 import type { GatewayMetrics, Logger } from '../observe/index.js';
 import type { Store } from '../store/index.js';
@@ -97,10 +97,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       model: body.model,
       messages: body.messages,
       params: body.params,
-      priority: parsePriority(request.headers['x-strata-priority']),
-      tags: parseTags(request.headers['x-strata-tags']),
-      signal: abortOnClose(reply),
-      invocationId: newId('inv'),
+      ...exchangeFields(request, reply),
     };
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
@@ -126,7 +123,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseEmbeddingBody(request.body);
-    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, tags: parseTags(request.headers['x-strata-tags']), signal: abortOnClose(reply), invocationId: newId('inv') });
+    const { tags, signal, invocationId } = exchangeFields(request, reply);
+    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, tags, signal, invocationId });
     reply.headers(strataHeaders(out.meta));
     return reply.send(embeddingResponseBody(out, body.encodingFormat));
   });

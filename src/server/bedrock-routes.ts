@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StrataError, newId } from '../core/index.js';
-import { abortOnClose, fromFastifyError, parsePriority, parseTags, retryAfterSeconds } from './request-common.js';
+import { StrataError } from '../core/index.js';
+import { exchangeFields, fromFastifyError, retryAfterSeconds } from './request-common.js';
 import type { Gateway } from '../gateway/index.js';
 import type { Logger } from '../observe/index.js';
 import { awsErrorResponse } from '../providers/bedrock/converse-shapes.js';
@@ -74,10 +74,7 @@ function gatewayRequest(request: FastifyRequest<{ Params: { modelId: string } }>
     model: request.params.modelId,
     messages: body.messages,
     params: body.params,
-    priority: parsePriority(request.headers['x-strata-priority']),
-    tags: parseTags(request.headers['x-strata-tags']),
-    signal: abortOnClose(reply),
-    invocationId: newId('inv'),
+    ...exchangeFields(request, reply),
     receivedAt,
   };
 }

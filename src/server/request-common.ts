@@ -1,5 +1,5 @@
-import type { FastifyReply } from 'fastify';
-import { StrataError, toStrataError } from '../core/index.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { StrataError, newId, toStrataError } from '../core/index.js';
 import type { InvocationMeta, Priority } from '../gateway/index.js';
 import { TAG_KEY_PATTERN } from '../store/usage.js';
 
@@ -92,4 +92,14 @@ export function fromFastifyError(error: unknown): StrataError {
 export function retryAfterSeconds(err: StrataError): string | undefined {
   if (err.retryAfterMs === undefined || (err.status !== 429 && err.status !== 503)) return undefined;
   return String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+}
+
+/** The parts of a gateway request that come from the HTTP exchange rather than the body's wire format. */
+export function exchangeFields(request: FastifyRequest, reply: FastifyReply) {
+  return {
+    priority: parsePriority(request.headers['x-strata-priority']),
+    tags: parseTags(request.headers['x-strata-tags']),
+    signal: abortOnClose(reply),
+    invocationId: newId('inv'),
+  };
 }

@@ -11,6 +11,7 @@ import {
   mapStopReason,
   toConverseInput,
 } from '../../src/providers/bedrock/index.js';
+import { caught } from '../helpers/caught.js';
 
 const weatherTool = {
   name: 'get_weather',
@@ -18,15 +19,6 @@ const weatherTool = {
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 };
 
-async function caught(p: Promise<unknown>): Promise<StrataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return e as StrataError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function drain(model: ChatModel, messages: ChatMessage[], params = {}): Promise<ChatChunk[]> {
   const out: ChatChunk[] = [];

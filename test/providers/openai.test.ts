@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StrataError, countTokens, type ChatChunk, type ChatRequest } from '../../src/core/index.js';
 import { createOpenAIChatModel, createOpenAIEmbeddingModel, mapOpenAIError, SseDataParser } from '../../src/providers/openai/index.js';
 import { startSimulator, type SimulatorHandle } from '../../src/load/simulator/index.js';
+import { caught } from '../helpers/caught.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- request JSON as the fixture server parsed it
 type Json = any;
@@ -86,15 +87,6 @@ async function collect(stream: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
   return out;
 }
 
-async function caught(p: Promise<unknown>): Promise<StrataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return e as StrataError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const SECRET = 'my secret prompt about Project Nightingale';
 const simpleRequest: ChatRequest = { messages: [{ role: 'user', content: SECRET }], params: {} };
