@@ -37,8 +37,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
   const logger = opts.logger ?? createLogger();
   const metrics = new GatewayMetrics({ defaultMetrics: opts.processMetrics ?? true });
   const databaseUrl = env.STRATA_DATABASE_URL || undefined;
-  const home = env.STRATA_HOME || './.strata';
-  const store = await openStore({ databaseUrl, home });
+  const store = await openStore({ databaseUrl, home: env.STRATA_HOME || undefined });
   try {
     const hashKey = await getOrCreateHashKey(store, config.hashKey ?? (env.STRATA_HASH_KEY || undefined));
     const writer = new InvocationWriter(store, {
@@ -47,7 +46,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
         logger.error({ code: error.code, dropped }, 'invocation records could not be stored');
       },
     });
-    const catalog = new ModelCatalog(config, (alias, m) => createProviderModel(alias, m, env), { metrics });
+    const catalog = new ModelCatalog(config, (alias) => createProviderModel(alias, config.models[alias]!, env), { metrics });
     const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer });
     let closing: Promise<void> | undefined;
     return {
@@ -57,7 +56,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       metrics,
       logger,
       writer,
-      storeDescription: databaseUrl ? `postgresql (${redactUrl(databaseUrl)})` : `sqlite (${home}/strata.db)`,
+      storeDescription: store.description,
       close() {
         closing ??= (async () => {
           await writer.close();
@@ -72,14 +71,5 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
   } catch (e) {
     await store.close();
     throw e;
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return 'configured URL';
   }
 }

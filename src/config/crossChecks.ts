@@ -1,5 +1,6 @@
 import { LOCAL_MODEL_IDS, MODEL_TYPES, inferModelType, type ModelType } from './schema.js';
 import { describeValue, formatPath, type ConfigProblem } from './errors.js';
+import { isRecord } from '../core/index.js';
 
 /**
  * Rules that span fields: names that must exist, chains without repeats or embedding models,
@@ -9,9 +10,6 @@ import { describeValue, formatPath, type ConfigProblem } from './errors.js';
 
 type Raw = Record<string, unknown>;
 
-function isRecord(v: unknown): v is Raw {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 const DEFAULT_RETRY = { baseMs: 100, capMs: 2000 };
 

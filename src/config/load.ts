@@ -5,6 +5,7 @@ import { crossCheck } from './crossChecks.js';
 import { DEFAULT_MODELS, DEFAULT_ROUTES } from './defaults.js';
 import { ConfigError, problemsFromZod, type ConfigProblem } from './errors.js';
 import { strataConfigSchema, type StrataConfig } from './schema.js';
+import { isRecord } from '../core/index.js';
 
 type Raw = Record<string, unknown>;
 
@@ -14,9 +15,6 @@ interface EnvOverride {
   variable: string;
 }
 
-function isRecord(v: unknown): v is Raw {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /**
  * Fills sections the file leaves out: no `models` → the local models; no `routes` → the `default`

@@ -4,3 +4,5 @@ export * from './hash.js';
 export * from './ids.js';
 export * from './tokenizer.js';
 export * from './clock.js';
+export * from './guards.js';
+export * from './retry-after.js';

@@ -1,4 +1,5 @@
 import { Tiktoken } from 'js-tiktoken/lite';
+import type { ChatMessage } from './types.js';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 
 let encoder: Tiktoken | undefined;
@@ -48,6 +49,16 @@ export function countTokens(text: string): number {
       pieceCounts.set(piece, c);
     }
     n += c;
+  }
+  return n;
+}
+
+/** Tokens of a conversation's text: contents plus tool-call names and arguments (an estimate of input). */
+export function countMessageTokens(messages: readonly ChatMessage[]): number {
+  let n = 0;
+  for (const m of messages) {
+    n += countTokens(m.content);
+    if (m.toolCalls) for (const c of m.toolCalls) n += countTokens(c.name) + countTokens(c.arguments);
   }
   return n;
 }

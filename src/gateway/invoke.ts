@@ -53,7 +53,6 @@ export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<Inv
   let lastError: StrataError | undefined;
   let skippedOpen = 0;
   let minRetryInMs = Number.POSITIVE_INFINITY;
-  let modelsTried = 0;
 
   for (let i = 0; i < chain.length; i++) {
     const entry = chain[i]!;
@@ -62,31 +61,27 @@ export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<Inv
       minRetryInMs = Math.min(minRetryInMs, entry.breaker.retryInMs());
       continue;
     }
-    if (modelsTried > 0) {
+    if (progress.lastModel) {
       progress.fallbacks++;
-      metrics?.fallbacks.inc({ route: plan.name, from: progress.lastModel?.alias ?? '', to: entry.alias });
+      metrics?.fallbacks.inc({ route: plan.name, from: progress.lastModel.alias, to: entry.alias });
     }
-    modelsTried++;
     progress.lastModel = entry;
-    let acquired = true;
     for (let attemptNo = 1; attemptNo <= plan.retry.maxAttempts; attemptNo++) {
-      if (!acquired) {
-        // a retry on the same model is a new call through its breaker
-        if (!entry.breaker.tryAcquire()) break;
-        acquired = true;
-      }
+      // the first call went through the breaker above; a retry on the same model is a new call through it
+      if (attemptNo > 1 && !entry.breaker.tryAcquire()) break;
       const remaining = deadline - clock.now();
-      if (remaining <= 0) throw deadlineError(plan, lastError);
+      if (remaining <= 0) {
+        entry.breaker.release();
+        throw deadlineError(plan, lastError);
+      }
       progress.attempts++;
       if (attemptNo > 1) metrics?.retries.inc({ model: entry.alias });
       try {
         const value = await runAttempt(opts.attempt, entry, Math.min(plan.attemptTimeoutMs, remaining), remaining <= plan.attemptTimeoutMs, clientSignal);
-        acquired = false;
         entry.breaker.onSuccess();
         metrics?.attempts.inc({ model: entry.alias, outcome: 'ok' });
         return { value, entry, attempts: progress.attempts, fallbacks: progress.fallbacks };
       } catch (e) {
-        acquired = false;
         const err = classify(e, plan, entry);
         metrics?.attempts.inc({ model: entry.alias, outcome: err.code });
         if (err.code === 'deadline_exceeded' || (clientSignal?.aborted ?? false)) {

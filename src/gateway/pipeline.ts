@@ -32,7 +32,7 @@ export interface RecordSink {
 /** Per-request state that the pipeline steps read and fill in. Holds content only in memory, never in records. */
 export interface ChatContext {
   readonly req: GatewayChatRequest;
-  /** whether the caller wants chunks (the request's own `stream` flag is not trusted here) */
+  /** whether the caller asked for chunks (chat() or stream()) */
   readonly streaming: boolean;
   readonly invocationId: string;
   readonly receivedAt: number;

@@ -1,5 +1,5 @@
 import type { Usage } from '../core/index.js';
-import { describeBedrockModelId } from '../providers/bedrock/model-id.js';
+import { describeBedrockModelId } from '../providers/bedrock/index.js';
 import { BEDROCK_PRICES } from './bedrock-prices.js';
 
 /** Prices in USD per million tokens. A missing cache rate means the input rate applies. */

@@ -29,12 +29,4 @@ export function nextDelayMs(
   return retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
 }
 
-/** Parses a Retry-After header (delta-seconds or HTTP date) into milliseconds from `now`. */
-export function parseRetryAfter(value: string | undefined | null, now: number = Date.now()): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs)) return secs >= 0 ? Math.round(secs * 1000) : undefined;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
+export { parseRetryAfter } from '../core/index.js';

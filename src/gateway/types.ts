@@ -34,7 +34,6 @@ export interface GatewayChatRequest {
   model: string;
   messages: ChatMessage[];
   params: ChatParams;
-  stream: boolean;
   priority?: Priority;
   tenant?: string;
   tags?: Record<string, string>;

@@ -7,7 +7,8 @@ import { createOpenAIChatModel, createOpenAIEmbeddingModel } from './openai/inde
 export interface ProviderModelConfig {
   provider: string;
   id: string;
-  type?: 'chat' | 'embedding';
+  /** filled in by config validation (inferred from the id when the file leaves it out) */
+  type: 'chat' | 'embedding';
   region?: string;
   endpoint?: string;
   apiKeyEnv?: string;
@@ -20,7 +21,7 @@ export function createProviderModel(
   m: ProviderModelConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): { chat?: ChatModel; embedding?: EmbeddingModel } {
-  const type = m.type ?? (m.id === 'hash-embed' || m.id.includes('embed') ? 'embedding' : 'chat');
+  const type = m.type;
   switch (m.provider) {
     case 'local':
       if (m.id === 'extractive' && type === 'chat') return { chat: createLocalExtractiveModel() };

@@ -101,10 +101,10 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     };
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
-      const { meta, result } = await gateway.chat({ ...common, stream: false });
+      const { meta, result } = await gateway.chat(common);
       return reply.headers(strataHeaders(meta)).send(chatCompletionBody(meta, result, created));
     }
-    const { meta, chunks } = await gateway.stream({ ...common, stream: true });
+    const { meta, chunks } = await gateway.stream(common);
     const raw = reply.raw;
     reply.hijack();
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...strataHeaders(meta) });

@@ -3,7 +3,7 @@ import { StrataError } from '../core/index.js';
 import { exchangeFields, fromFastifyError, retryAfterSeconds } from './request-common.js';
 import type { Gateway } from '../gateway/index.js';
 import type { Logger } from '../observe/index.js';
-import { awsErrorResponse } from '../providers/bedrock/converse-shapes.js';
+import { awsErrorResponse } from '../providers/bedrock/index.js';
 import { bedrockExceptionName, converseBody, converseStreamFrames, parseConverseBody, bedrockResponseHeaders } from './bedrock-wire.js';
 
 export interface BedrockRoutesDeps {
@@ -46,14 +46,14 @@ function bedrockRoutes(scope: FastifyInstance, { gateway, logger }: BedrockRoute
 
   scope.post<{ Params: { modelId: string } }>('/:modelId/converse', async (request, reply) => {
     const req = gatewayRequest(request, reply);
-    const { meta, result } = await gateway.chat({ ...req, stream: false });
+    const { meta, result } = await gateway.chat(req);
     return reply.headers(bedrockResponseHeaders(meta)).send(converseBody(result, Date.now() - req.receivedAt));
   });
 
   scope.post<{ Params: { modelId: string } }>('/:modelId/converse-stream', async (request, reply) => {
     const req = gatewayRequest(request, reply);
     // Failures until the first token are ordinary AWS errors (the error handler); after it, exception frames.
-    const { meta, chunks } = await gateway.stream({ ...req, stream: true });
+    const { meta, chunks } = await gateway.stream(req);
     const raw = reply.raw;
     reply.hijack();
     raw.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', ...bedrockResponseHeaders(meta) });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { StrataError, toStrataError, type ChatChunk, type ChatMessage, type ChatParams, type ChatResult, type StrataErrorCode, type ToolCall, type ToolChoice, type ToolSpec } from '../core/index.js';
+import { isRecord, StrataError, toStrataError, type ChatChunk, type ChatMessage, type ChatParams, type ChatResult, type StrataErrorCode, type ToolCall, type ToolChoice, type ToolSpec } from '../core/index.js';
 import type { InvocationMeta } from '../gateway/index.js';
-import { converseResponseBody, toStopReason, toTokenUsage } from '../providers/bedrock/converse-shapes.js';
-import { encodeEvent, encodeException } from '../providers/bedrock/event-frames.js';
+import { converseResponseBody, encodeEvent, encodeException, toStopReason, toTokenUsage } from '../providers/bedrock/index.js';
 import { strataHeaders } from './request-common.js';
 
 /** A Converse / ConverseStream request body in our vocabulary. */
@@ -15,9 +14,6 @@ function bad(message: string): StrataError {
   return new StrataError('invalid_request', message);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Fields Strata cannot honour: silently dropping them would change what the caller asked for
@@ -31,7 +27,7 @@ const REFUSED_FIELDS: Record<string, string> = {
 
 /** Validates a Converse request body by hand (one precise ValidationException message per problem). */
 export function parseConverseBody(body: unknown): ParsedConverseBody {
-  if (!isObject(body)) throw bad('The request body must be a JSON object with a messages field.');
+  if (!isRecord(body)) throw bad('The request body must be a JSON object with a messages field.');
   for (const [field, why] of Object.entries(REFUSED_FIELDS)) {
     if (body[field] !== undefined && body[field] !== null) throw bad(why);
   }
@@ -39,7 +35,7 @@ export function parseConverseBody(body: unknown): ParsedConverseBody {
   if (body.system !== undefined) {
     if (!Array.isArray(body.system)) throw bad('system must be a list of content blocks like [{"text": "..."}].');
     body.system.forEach((b: unknown, i: number) => {
-      if (!isObject(b)) throw bad(`system.${i} must be a content block object.`);
+      if (!isRecord(b)) throw bad(`system.${i} must be a content block object.`);
       if (b.cachePoint !== undefined) return;
       if (typeof b.text !== 'string') throw bad(`system.${i}: Strata supports text system blocks only (got ${blockKind(b)}).`);
       if (b.text.trim() !== '') messages.push({ role: 'system', content: b.text });
@@ -61,7 +57,7 @@ function blockKind(b: Record<string, unknown>): string {
 /** One Converse turn → our messages: tool results become tool messages ahead of the turn's text. */
 function parseTurn(m: unknown, i: number): ChatMessage[] {
   const at = `messages.${i}`;
-  if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) throw bad(`${at}.role must be "user" or "assistant".`);
+  if (!isRecord(m) || (m.role !== 'user' && m.role !== 'assistant')) throw bad(`${at}.role must be "user" or "assistant".`);
   if (i === 0 && m.role !== 'user') throw bad('A conversation must start with a user message. Try again with a conversation that starts with a user message.');
   if (!Array.isArray(m.content) || m.content.length === 0) throw bad(`${at}.content must be a non-empty list of content blocks.`);
   const role = m.role;
@@ -70,15 +66,15 @@ function parseTurn(m: unknown, i: number): ChatMessage[] {
   const results: ChatMessage[] = [];
   m.content.forEach((b: unknown, j: number) => {
     const where = `${at}.content.${j}`;
-    if (!isObject(b)) throw bad(`${where} must be a content block object.`);
+    if (!isRecord(b)) throw bad(`${where} must be a content block object.`);
     if (b.cachePoint !== undefined) return;
     if (typeof b.text === 'string') {
       if (b.text.trim() === '') throw bad(`The text field in the ContentBlock object at ${where} is blank. Add text to the text field, and try again.`);
       texts.push(b.text);
-    } else if (isObject(b.toolUse)) {
+    } else if (isRecord(b.toolUse)) {
       if (role !== 'assistant') throw bad(`${where}: toolUse blocks belong in assistant messages.`);
       toolCalls.push(parseToolUse(b.toolUse, where));
-    } else if (isObject(b.toolResult)) {
+    } else if (isRecord(b.toolResult)) {
       if (role !== 'user') throw bad(`${where}: toolResult blocks belong in user messages.`);
       results.push(parseToolResult(b.toolResult, where));
     } else {
@@ -106,8 +102,8 @@ function parseToolResult(r: Record<string, unknown>, where: string): ChatMessage
   if (typeof r.toolUseId !== 'string' || r.toolUseId === '') throw bad(`${where}.toolResult needs the toolUseId of the toolUse it answers.`);
   if (!Array.isArray(r.content)) throw bad(`${where}.toolResult.content must be a list of {"text"} or {"json"} blocks.`);
   const parts = r.content.map((c: unknown, k: number) => {
-    if (isObject(c) && typeof c.text === 'string') return c.text;
-    if (isObject(c) && c.json !== undefined) return JSON.stringify(c.json);
+    if (isRecord(c) && typeof c.text === 'string') return c.text;
+    if (isRecord(c) && c.json !== undefined) return JSON.stringify(c.json);
     throw bad(`${where}.toolResult.content.${k}: Strata supports text and json tool results.`);
   });
   // Our messages carry no error flag, so a failed tool says so in its content, where the model reads it.
@@ -118,7 +114,7 @@ function parseToolResult(r: Record<string, unknown>, where: string): ChatMessage
 function parseInferenceConfig(raw: unknown): ChatParams {
   const params: ChatParams = {};
   if (raw === undefined || raw === null) return params;
-  if (!isObject(raw)) throw bad('inferenceConfig must be an object.');
+  if (!isRecord(raw)) throw bad('inferenceConfig must be an object.');
   const { maxTokens, temperature, topP, stopSequences } = raw;
   if (maxTokens !== undefined) {
     if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) throw bad('inferenceConfig.maxTokens must be an integer of at least 1.');
@@ -141,14 +137,14 @@ function unitNumber(v: unknown, name: string): number {
 }
 
 function parseToolConfig(raw: unknown, params: ChatParams): void {
-  if (!isObject(raw) || !Array.isArray(raw.tools) || raw.tools.length === 0) throw bad('toolConfig.tools must be a non-empty list of {"toolSpec": {...}}.');
+  if (!isRecord(raw) || !Array.isArray(raw.tools) || raw.tools.length === 0) throw bad('toolConfig.tools must be a non-empty list of {"toolSpec": {...}}.');
   const tools: ToolSpec[] = [];
   raw.tools.forEach((t: unknown, i: number) => {
-    if (isObject(t) && t.cachePoint !== undefined) return;
-    const spec = isObject(t) ? t.toolSpec : undefined;
-    if (!isObject(spec) || typeof spec.name !== 'string' || spec.name === '') throw bad(`toolConfig.tools.${i} must be {"toolSpec": {"name", "description"?, "inputSchema": {"json"}}}.`);
-    const schema = isObject(spec.inputSchema) ? spec.inputSchema.json : undefined;
-    if (!isObject(schema)) throw bad(`toolConfig.tools.${i}.toolSpec.inputSchema.json must be a JSON Schema object.`);
+    if (isRecord(t) && t.cachePoint !== undefined) return;
+    const spec = isRecord(t) ? t.toolSpec : undefined;
+    if (!isRecord(spec) || typeof spec.name !== 'string' || spec.name === '') throw bad(`toolConfig.tools.${i} must be {"toolSpec": {"name", "description"?, "inputSchema": {"json"}}}.`);
+    const schema = isRecord(spec.inputSchema) ? spec.inputSchema.json : undefined;
+    if (!isRecord(schema)) throw bad(`toolConfig.tools.${i}.toolSpec.inputSchema.json must be a JSON Schema object.`);
     tools.push({ name: spec.name, description: typeof spec.description === 'string' ? spec.description : undefined, parameters: schema });
   });
   params.tools = tools;
@@ -156,10 +152,10 @@ function parseToolConfig(raw: unknown, params: ChatParams): void {
 }
 
 function parseToolChoice(c: unknown): ToolChoice {
-  if (isObject(c)) {
-    if (isObject(c.auto)) return 'auto';
-    if (isObject(c.any)) return 'required';
-    if (isObject(c.tool) && typeof c.tool.name === 'string') return { name: c.tool.name };
+  if (isRecord(c)) {
+    if (isRecord(c.auto)) return 'auto';
+    if (isRecord(c.any)) return 'required';
+    if (isRecord(c.tool) && typeof c.tool.name === 'string') return { name: c.tool.name };
   }
   throw bad('toolConfig.toolChoice must be {"auto": {}}, {"any": {}} or {"tool": {"name": "..."}}.');
 }

@@ -1,4 +1,4 @@
-import { StrataError, type ChatChunk, type ChatMessage, type ChatParams, type ChatResult, type ToolChoice, type ToolSpec } from '../core/index.js';
+import { isRecord, StrataError, type ChatChunk, type ChatMessage, type ChatParams, type ChatResult, type ToolChoice, type ToolSpec } from '../core/index.js';
 import type { InvocationMeta } from '../gateway/index.js';
 
 /** The OpenAI error body: `{ error: { message, type, param, code } }`. */
@@ -29,15 +29,12 @@ function bad(message: string, param?: string): StrataError {
   return new StrataError('invalid_request', message, { details: param ? { param } : undefined });
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
 /** Validates an OpenAI chat-completions body by hand: fast on the hot path, one precise message per problem. */
 export function parseChatBody(body: unknown): ParsedChatBody {
-  if (!isObject(body)) throw bad('The request body must be a JSON object.');
+  if (!isRecord(body)) throw bad('The request body must be a JSON object.');
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0) throw bad("'model' is required: a route name or a model alias (GET /v1/models lists them).", 'model');
   const rawMessages = body.messages;
@@ -67,7 +64,7 @@ export function parseChatBody(body: unknown): ParsedChatBody {
   const n = body.n;
   if (n !== undefined && n !== null && n !== 1) throw bad("Only 'n': 1 is supported.", 'n');
   const so = body.stream_options;
-  const includeUsage = isObject(so) && so.include_usage === true;
+  const includeUsage = isRecord(so) && so.include_usage === true;
   return { model, messages, params, stream: stream === true, includeUsage };
 }
 
@@ -80,7 +77,7 @@ function optNumber(body: Record<string, unknown>, key: string, min: number, max:
 
 function parseMessage(raw: unknown, i: number): ChatMessage {
   const at = `messages[${i}]`;
-  if (!isObject(raw)) throw bad(`${at} must be an object with 'role' and 'content'.`, at);
+  if (!isRecord(raw)) throw bad(`${at} must be an object with 'role' and 'content'.`, at);
   const role = raw.role;
   if (typeof role !== 'string' || !ROLES.has(role)) throw bad(`${at}.role must be one of system, developer, user, assistant, tool.`, `${at}.role`);
   const content = contentText(raw.content, at);
@@ -88,7 +85,7 @@ function parseMessage(raw: unknown, i: number): ChatMessage {
   if (role === 'assistant' && Array.isArray(raw.tool_calls)) {
     msg.toolCalls = raw.tool_calls.map((tc: unknown, j: number) => {
       const p = `${at}.tool_calls[${j}]`;
-      if (!isObject(tc) || typeof tc.id !== 'string' || !isObject(tc.function) || typeof tc.function.name !== 'string') {
+      if (!isRecord(tc) || typeof tc.id !== 'string' || !isRecord(tc.function) || typeof tc.function.name !== 'string') {
         throw bad(`${p} must have an 'id' and a 'function' with a 'name'.`, p);
       }
       const args = tc.function.arguments;
@@ -111,7 +108,7 @@ function contentText(content: unknown, at: string): string {
     let s = '';
     for (let j = 0; j < content.length; j++) {
       const part: unknown = content[j];
-      if (!isObject(part) || typeof part.type !== 'string') throw bad(`${at}.content[${j}] must be a content part object.`, `${at}.content`);
+      if (!isRecord(part) || typeof part.type !== 'string') throw bad(`${at}.content[${j}] must be a content part object.`, `${at}.content`);
       if (part.type === 'text' && typeof part.text === 'string') s += (s ? '\n' : '') + part.text;
       else throw bad(`${at}.content[${j}]: only text parts are supported (got '${part.type}').`, `${at}.content`);
     }
@@ -123,21 +120,21 @@ function contentText(content: unknown, at: string): string {
 function parseTools(raw: unknown): ToolSpec[] {
   if (!Array.isArray(raw)) throw bad("'tools' must be an array.", 'tools');
   return raw.map((t: unknown, i: number) => {
-    if (!isObject(t) || t.type !== 'function' || !isObject(t.function) || typeof t.function.name !== 'string') {
+    if (!isRecord(t) || t.type !== 'function' || !isRecord(t.function) || typeof t.function.name !== 'string') {
       throw bad(`tools[${i}] must be {type: 'function', function: {name, description?, parameters?}}.`, `tools[${i}]`);
     }
     const f = t.function;
     return {
       name: f.name as string,
       description: typeof f.description === 'string' ? f.description : undefined,
-      parameters: isObject(f.parameters) ? f.parameters : { type: 'object', properties: {} },
+      parameters: isRecord(f.parameters) ? f.parameters : { type: 'object', properties: {} },
     };
   });
 }
 
 function parseToolChoice(raw: unknown): ToolChoice {
   if (raw === 'auto' || raw === 'none' || raw === 'required') return raw;
-  if (isObject(raw) && raw.type === 'function' && isObject(raw.function) && typeof raw.function.name === 'string') return { name: raw.function.name };
+  if (isRecord(raw) && raw.type === 'function' && isRecord(raw.function) && typeof raw.function.name === 'string') return { name: raw.function.name };
   throw bad("'tool_choice' must be 'auto', 'none', 'required' or {type: 'function', function: {name}}.", 'tool_choice');
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError, newId, toStrataError } from '../core/index.js';
 import type { InvocationMeta, Priority } from '../gateway/index.js';
-import { TAG_KEY_PATTERN } from '../store/usage.js';
+import { TAG_KEY_PATTERN } from '../store/index.js';
 
 /** Reads `x-strata-priority` (critical | normal; absent = normal). */
 export function parsePriority(v: string | string[] | undefined): Priority {

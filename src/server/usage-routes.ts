@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { StrataError } from '../core/index.js';
-import { parseGranularity, parseTimeArg, usageSummary, type Store } from '../store/index.js';
+import { describeUsageQuery, parseUsageArgs, usageSummary, type Store } from '../store/index.js';
 
 export interface UsageRoutesDeps {
   store?: Store;
@@ -23,25 +23,8 @@ export function registerUsageRoutes(app: FastifyInstance, deps: UsageRoutesDeps)
   app.get<{ Querystring: UsageQueryString }>('/v1/usage', async (request, reply) => {
     if (!deps.store) throw new StrataError('not_found', 'Usage is not available: this server has no invocation store.');
     const q = request.query;
-    const byText = single(q, 'by');
-    const by = byText ? byText.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
-    const sinceText = single(q, 'since');
-    const untilText = single(q, 'until');
-    const now = Date.now();
-    const since = sinceText ? parseTimeArg(sinceText, 'since', now) : undefined;
-    const until = untilText ? parseTimeArg(untilText, 'until', now) : undefined;
-    if (since !== undefined && until !== undefined && since >= until) {
-      throw new StrataError('invalid_request', 'since must be earlier than until.');
-    }
-    const granularity = parseGranularity(single(q, 'granularity'));
-    const data = await usageSummary(deps.store, { by, since, until, granularity });
-    return reply.send({
-      object: 'usage',
-      by,
-      since: since === undefined ? null : new Date(since).toISOString(),
-      until: until === undefined ? null : new Date(until).toISOString(),
-      granularity: granularity ?? null,
-      data,
-    });
+    const query = parseUsageArgs({ by: single(q, 'by'), since: single(q, 'since'), until: single(q, 'until'), granularity: single(q, 'granularity') }, '');
+    const data = await usageSummary(deps.store, query);
+    return reply.send({ object: 'usage', ...describeUsageQuery(query), data });
   });
 }

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { StrataError } from '../core/index.js';
-import { openPostgres, openSqlite, type Dialect, type EngineHandle } from './dialects.js';
+import { describePostgresUrl, openPostgres, openSqlite, type Dialect, type EngineHandle } from './dialects.js';
 import { MIGRATIONS, migrate, pendingMigrations, type Migration } from './migrations/index.js';
 import type { StrataDatabase } from './schema.js';
 
@@ -13,6 +13,8 @@ import type { StrataDatabase } from './schema.js';
 export interface Store {
   readonly db: Kysely<StrataDatabase>;
   readonly dialect: Dialect;
+  /** where the data lives, for people: `sqlite (<file>)` or `postgresql (<user@host:port/db>)`, never a password */
+  readonly description: string;
   /** the raw SQLite connection (embedded engine only), for hot-path batch writes with prepared statements */
   readonly sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   return {
     db,
     dialect,
+    description: dialect === 'postgres' ? `postgresql (${describePostgresUrl(opts.databaseUrl!)})` : `sqlite (${engine.file ?? ':memory:'})`,
     sqlite: engine.sqlite,
     close() {
       closed ??= db.destroy();

@@ -16,6 +16,8 @@ export {
   validateGroupBy,
   parseTimeArg,
   parseGranularity,
+  parseUsageArgs,
+  describeUsageQuery,
   TAG_KEY_PATTERN,
   USAGE_DIMENSIONS,
   type UsageQuery,

@@ -165,3 +165,31 @@ export function parseGranularity(text: string | undefined): Granularity | undefi
   if (text === 'hour' || text === 'day') return text;
   throw new StrataError('invalid_request', `granularity '${text.slice(0, 20)}' is not 'hour' or 'day'.`);
 }
+
+/**
+ * A usage query from its text arguments (HTTP query string or CLI flags); `prefix` is how the caller spells
+ * an argument's name in errors ('' for `since`, '--' for `--since`).
+ */
+export function parseUsageArgs(
+  args: { by?: string; since?: string; until?: string; granularity?: string },
+  prefix: string,
+  now: number = Date.now(),
+): UsageQuery & { by: string[] } {
+  const by = (args.by ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const since = args.since ? parseTimeArg(args.since, `${prefix}since`, now) : undefined;
+  const until = args.until ? parseTimeArg(args.until, `${prefix}until`, now) : undefined;
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw new StrataError('invalid_request', `${prefix}since must be earlier than ${prefix}until.`);
+  }
+  return { by, since, until, granularity: parseGranularity(args.granularity) };
+}
+
+/** The query as reported next to its results: times as ISO strings, absent ones as null. */
+export function describeUsageQuery(q: UsageQuery & { by: string[] }) {
+  return {
+    by: q.by,
+    since: q.since === undefined ? null : new Date(q.since).toISOString(),
+    until: q.until === undefined ? null : new Date(q.until).toISOString(),
+    granularity: q.granularity ?? null,
+  };
+}

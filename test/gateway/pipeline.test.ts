@@ -31,7 +31,7 @@ const msg = [{ role: 'user' as const, content: 'hello there' }];
 describe('gateway pipeline: retries, fallbacks, breaker', () => {
   it('retries retryable errors on the same model: two 503s then success is one answer after 3 attempts', async () => {
     const { gateway, instances, records } = setup({ a: [{ error: unavailable() }, { error: unavailable() }, { ok: 'fine' }] });
-    const out = await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false });
+    const out = await gateway.chat({ model: 'main', messages: msg, params: {} });
     expect(out.result.text).toBe('fine');
     expect(out.meta).toMatchObject({ model: 'a', attempts: 3, fallbacks: 0 });
     expect(instances.a!.calls).toBe(3);
@@ -41,7 +41,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
 
   it('falls back to the next model when the primary stays throttled', async () => {
     const { gateway, instances, records, metrics } = setup({ a: [{ error: throttled() }], b: [{ ok: 'from b' }] });
-    const out = await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false });
+    const out = await gateway.chat({ model: 'main', messages: msg, params: {} });
     expect(out.result.text).toBe('from b');
     expect(out.meta).toMatchObject({ model: 'b', attempts: 4, fallbacks: 1 });
     expect(instances.a!.calls).toBe(3);
@@ -51,7 +51,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
 
   it('does not retry or fall back on a validation error', async () => {
     const { gateway, instances, records } = setup({ a: [{ error: invalid() }], b: [{ ok: 'never' }] });
-    await expect(gateway.chat({ model: 'main', messages: msg, params: {}, stream: false })).rejects.toMatchObject({ code: 'upstream_invalid_request', status: 400 });
+    await expect(gateway.chat({ model: 'main', messages: msg, params: {} })).rejects.toMatchObject({ code: 'upstream_invalid_request', status: 400 });
     expect(instances.a!.calls).toBe(1);
     expect(instances.b!.calls).toBe(0);
     expect(records[0]).toMatchObject({ status: 'error', errorCode: 'upstream_invalid_request', attempts: 1 });
@@ -59,28 +59,28 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
 
   it('answers 429 with a retry-after when every model is throttled', async () => {
     const { gateway } = setup({ a: [{ error: throttled() }], b: [{ error: throttled() }] });
-    const err = await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false }).catch((e: unknown) => e);
+    const err = await gateway.chat({ model: 'main', messages: msg, params: {} }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'upstream_throttled', status: 429 });
     expect((err as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
   });
 
   it('times out a hung attempt and falls back', async () => {
     const { gateway, records } = setup({ a: [{ hang: true }], b: [{ ok: 'rescued' }] }, { attemptTimeoutMs: 50, retry: { maxAttempts: 1, baseMs: 1, capMs: 1 } });
-    const out = await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false });
+    const out = await gateway.chat({ model: 'main', messages: msg, params: {} });
     expect(out.result.text).toBe('rescued');
     expect(records[0]).toMatchObject({ attempts: 2, fallbacks: 1, modelAnswered: 'b' });
   });
 
   it('ends with deadline_exceeded when the route deadline passes', async () => {
     const { gateway } = setup({ a: [{ hang: true }] }, { attemptTimeoutMs: 1_000, deadlineMs: 60, retry: { maxAttempts: 3, baseMs: 1, capMs: 1 } });
-    await expect(gateway.chat({ model: 'main', messages: msg, params: {}, stream: false })).rejects.toMatchObject({ code: 'deadline_exceeded', status: 504 });
+    await expect(gateway.chat({ model: 'main', messages: msg, params: {} })).rejects.toMatchObject({ code: 'deadline_exceeded', status: 504 });
   });
 
   it('opens the breaker after repeated failures and skips the model without calling it', async () => {
     const { gateway, instances, metrics } = setup({ a: [{ error: unavailable() }], b: [{ ok: 'b answers' }] }, { retry: { maxAttempts: 1, baseMs: 1, capMs: 1 } });
-    for (let i = 0; i < 3; i++) await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false });
+    for (let i = 0; i < 3; i++) await gateway.chat({ model: 'main', messages: msg, params: {} });
     expect(instances.a!.calls).toBe(3);
-    const out = await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false });
+    const out = await gateway.chat({ model: 'main', messages: msg, params: {} });
     expect(out.meta).toMatchObject({ model: 'b', attempts: 1, fallbacks: 0 });
     expect(instances.a!.calls).toBe(3);
     expect(await metrics.registry.getSingleMetricAsString('strata_circuit_breaker_state')).toContain('model="a"} 2');
@@ -92,10 +92,10 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
       { retry: { maxAttempts: 1, baseMs: 1, capMs: 1 } },
       { a: ['eqA'] },
     );
-    const critical = await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false, priority: 'critical' });
+    const critical = await gateway.chat({ model: 'main', messages: msg, params: {}, priority: 'critical' });
     expect(critical.meta.model).toBe('eqA');
     expect(instances.b!.calls).toBe(0);
-    const normal = await gateway.chat({ model: 'main', messages: msg, params: {}, stream: false });
+    const normal = await gateway.chat({ model: 'main', messages: msg, params: {} });
     expect(normal.meta.model).toBe('b');
   });
 
@@ -104,13 +104,13 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
       { a: [{ error: throttled() }, { streamThenFail: ['partial '], error: unavailable() }], b: [{ ok: 'b streamed' }] },
       { retry: { maxAttempts: 1, baseMs: 1, capMs: 1 } },
     );
-    const first = await gateway.stream({ model: 'main', messages: msg, params: {}, stream: true });
+    const first = await gateway.stream({ model: 'main', messages: msg, params: {} });
     expect(first.meta.model).toBe('b');
     let text = '';
     for await (const c of first.chunks) if (c.type === 'text') text += c.text;
     expect(text.trim()).toBe('b streamed');
 
-    const second = await gateway.stream({ model: 'main', messages: msg, params: {}, stream: true });
+    const second = await gateway.stream({ model: 'main', messages: msg, params: {} });
     expect(second.meta.model).toBe('a');
     const seen: string[] = [];
     await expect(
@@ -126,12 +126,12 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
 
   it('unknown model or route is a 404 model_not_found', async () => {
     const { gateway } = setup({ a: [{ ok: 'x' }] });
-    await expect(gateway.chat({ model: 'nope', messages: msg, params: {}, stream: false })).rejects.toMatchObject({ code: 'model_not_found', status: 404 });
+    await expect(gateway.chat({ model: 'nope', messages: msg, params: {} })).rejects.toMatchObject({ code: 'model_not_found', status: 404 });
   });
 
   it('records hashes, never content', async () => {
     const { gateway, records } = setup({ a: [{ ok: 'SECRET-OUTPUT-123' }] });
-    await gateway.chat({ model: 'main', messages: [{ role: 'user', content: 'CANARY-PROMPT-987' }], params: {}, stream: false });
+    await gateway.chat({ model: 'main', messages: [{ role: 'user', content: 'CANARY-PROMPT-987' }], params: {} });
     const json = JSON.stringify(records);
     expect(json).not.toContain('CANARY-PROMPT-987');
     expect(json).not.toContain('SECRET-OUTPUT-123');

@@ -2,15 +2,8 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/core/index.js';
 import { startSimulator, type SimulatorHandle } from '../../src/load/simulator/index.js';
+import { rejection } from '../helpers/caught.js';
 
-async function caught(p: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Record<string, unknown>;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('openai simulator with the openai SDK', () => {
   let sim: SimulatorHandle;
@@ -87,7 +80,7 @@ describe('openai simulator with the openai SDK', () => {
 
   it('a throttle surfaces as RateLimitError with retry-after', async () => {
     sim.update({ failNext: { ThrottlingException: 1 } });
-    const err = await caught(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }));
+    const err = await rejection(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }));
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as unknown as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('1');
   });
@@ -96,7 +89,7 @@ describe('openai simulator with the openai SDK', () => {
     const expected: Record<string, number> = { ServiceUnavailableException: 503, ValidationException: 400, AccessDeniedException: 403, ResourceNotFoundException: 404, ModelTimeoutException: 408, ModelErrorException: 500 };
     for (const [type, status] of Object.entries(expected)) {
       sim.update({ failNext: { [type]: 1 } });
-      const err = await caught(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }));
+      const err = await rejection(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }));
       expect(err.status).toBe(status);
       expect((err.error as { type: string }).type).toBeTruthy();
     }
@@ -107,7 +100,7 @@ describe('openai simulator with the openai SDK', () => {
     const text = 'one two three four five six seven eight nine ten eleven twelve';
     const stream = await client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: text }], stream: true });
     let got = '';
-    const err = await caught(
+    const err = await rejection(
       (async () => {
         for await (const ch of stream) got += ch.choices[0]?.delta.content ?? '';
       })(),
@@ -126,13 +119,13 @@ describe('openai simulator with the openai SDK', () => {
 
   it('ConnectionReset fails the request with a connection error', async () => {
     sim.update({ failNext: { ConnectionReset: 1 } });
-    const err = await caught(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }));
+    const err = await rejection(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }));
     expect(err).toBeInstanceOf(OpenAI.APIConnectionError);
   });
 
   it('Hang answers nothing until the client aborts', async () => {
     sim.update({ failNext: { Hang: 1 } });
-    const err = await caught(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }, { timeout: 300 }));
+    const err = await rejection(client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }, { timeout: 300 }));
     expect(err).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
   });
 });
@@ -141,7 +134,7 @@ describe('simulator lifecycle', () => {
   it('close() ends hung requests instead of waiting for them', async () => {
     const sim = await startSimulator({ protocol: 'openai', settings: { failNext: { Hang: 5 } } });
     const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'k', maxRetries: 0 });
-    const pending = caught(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }));
+    const pending = rejection(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }));
     await sim.close();
     expect(await pending).toBeInstanceOf(OpenAI.APIConnectionError);
   });

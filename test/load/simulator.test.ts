@@ -8,6 +8,7 @@ import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/core/index.js';
 import { parseFailSpec, startSimulator, type SimulatorHandle } from '../../src/load/simulator/index.js';
+import { rejection } from '../helpers/caught.js';
 
 const creds = { accessKeyId: 'AKIDSIMULATOR', secretAccessKey: 'simulator-secret' };
 
@@ -23,14 +24,6 @@ function sdkClient(url: string, transport: 'http1' | 'http2', requestTimeout?: n
 
 const userTurn = (text: string) => [{ role: 'user' as const, content: [{ text }] }];
 
-async function caught(p: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Record<string, unknown>;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function collect(stream: AsyncIterable<ConverseStreamOutput>): Promise<ConverseStreamOutput[]> {
   const out: ConverseStreamOutput[] = [];
@@ -111,7 +104,7 @@ describe('bedrock simulator with the AWS SDK', () => {
   for (const [name, status] of Object.entries(statusOf)) {
     it(`injected ${name} surfaces as that SDK exception with status ${status}`, async () => {
       sim.update({ failNext: { [name]: 1 } });
-      const err = await caught(client('http1').send(new ConverseCommand({ modelId: 'm1', messages: userTurn('hello') })));
+      const err = await rejection(client('http1').send(new ConverseCommand({ modelId: 'm1', messages: userTurn('hello') })));
       expect(err.name).toBe(name);
       expect((err.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(status);
     });
@@ -122,8 +115,8 @@ describe('bedrock simulator with the AWS SDK', () => {
     const c = client('http1');
     const send = (modelId: string) => c.send(new ConverseCommand({ modelId, messages: userTurn('ping') }));
     await expect(send('other')).resolves.toBeDefined();
-    expect((await caught(send('target'))).name).toBe('ServiceUnavailableException');
-    expect((await caught(send('target'))).name).toBe('ServiceUnavailableException');
+    expect((await rejection(send('target'))).name).toBe('ServiceUnavailableException');
+    expect((await rejection(send('target'))).name).toBe('ServiceUnavailableException');
     await expect(send('target')).resolves.toBeDefined();
     expect(sim.counts()).toEqual({
       other: { requests: 1, throttled: 0, failed: 0, ok: 1 },
@@ -136,7 +129,7 @@ describe('bedrock simulator with the AWS SDK', () => {
     sim.update({ fail: { InternalServerException: 1 } });
     const c = client('http1');
     for (let i = 0; i < 3; i++) {
-      expect((await caught(c.send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })))).name).toBe('InternalServerException');
+      expect((await rejection(c.send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })))).name).toBe('InternalServerException');
     }
     sim.update({ fail: { InternalServerException: 0 } });
     await expect(c.send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') }))).resolves.toBeDefined();
@@ -148,7 +141,7 @@ describe('bedrock simulator with the AWS SDK', () => {
     const send = (modelId: string) => c.send(new ConverseCommand({ modelId, messages: userTurn('quota') }));
     await send('a');
     await send('a');
-    const err = await caught(send('a'));
+    const err = await rejection(send('a'));
     expect(err.name).toBe('ThrottlingException');
     const headers = (err.$response as { headers: Record<string, string> }).headers;
     expect(Number(headers['retry-after'])).toBeGreaterThan(0);
@@ -164,7 +157,7 @@ describe('bedrock simulator with the AWS SDK', () => {
     const c = client('http1');
     const send = () => c.send(new ConverseCommand({ modelId: 'tpm', messages: userTurn(text) }));
     await send();
-    expect((await caught(send())).name).toBe('ThrottlingException');
+    expect((await rejection(send())).name).toBe('ThrottlingException');
   });
 
   it('truncates at maxTokens and cuts at stop sequences', async () => {
@@ -181,12 +174,12 @@ describe('bedrock simulator with the AWS SDK', () => {
 
   it('enforces Converse rules: alternating roles, non-blank text', async () => {
     const c = client('http1');
-    const err = await caught(
+    const err = await rejection(
       c.send(new ConverseCommand({ modelId: 'm', messages: [...userTurn('a'), ...userTurn('b')] })),
     );
     expect(err.name).toBe('ValidationException');
     expect(String(err.message)).toMatch(/alternate/);
-    expect((await caught(c.send(new ConverseCommand({ modelId: 'm', messages: userTurn('  ') })))).name).toBe('ValidationException');
+    expect((await rejection(c.send(new ConverseCommand({ modelId: 'm', messages: userTurn('  ') })))).name).toBe('ValidationException');
   });
 
   it('answers with a toolUse block when the user asks to call a tool', async () => {
@@ -218,7 +211,7 @@ describe('bedrock simulator with the AWS SDK', () => {
       const text = 'one two three four five six seven eight nine ten eleven twelve';
       const out = await client(transport).send(new ConverseStreamCommand({ modelId: 'm', messages: userTurn(text) }));
       const got: string[] = [];
-      const err = await caught(
+      const err = await rejection(
         (async () => {
           for await (const ev of out.stream!) if (ev.contentBlockDelta?.delta?.text) got.push(ev.contentBlockDelta.delta.text);
         })(),
@@ -232,26 +225,26 @@ describe('bedrock simulator with the AWS SDK', () => {
 
   it('MidStreamException on a non-stream call is a ModelErrorException', async () => {
     sim.update({ failNext: { MidStreamException: 1 } });
-    expect((await caught(client('http1').send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })))).name).toBe('ModelErrorException');
+    expect((await rejection(client('http1').send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })))).name).toBe('ModelErrorException');
   });
 
   it('Hang never answers: the client gives up on its own timeout', async () => {
     sim.update({ failNext: { Hang: 1 } });
-    const err = await caught(client('http1', 300).send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })));
+    const err = await rejection(client('http1', 300).send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })));
     expect(err.name).toBe('TimeoutError');
     await expect(client('http1').send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') }))).resolves.toBeDefined();
   });
 
   it('Hang is cut off by an AbortSignal', async () => {
     sim.update({ failNext: { Hang: 1 } });
-    const err = await caught(client('http2').send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') }), { abortSignal: AbortSignal.timeout(300) }));
+    const err = await rejection(client('http2').send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') }), { abortSignal: AbortSignal.timeout(300) }));
     expect(err.name).toMatch(/AbortError|TimeoutError/);
   });
 
   for (const transport of ['http1', 'http2'] as const) {
     it(`ConnectionReset drops the request without an answer (${transport})`, async () => {
       sim.update({ failNext: { ConnectionReset: 1 } });
-      const err = await caught(client(transport).send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })));
+      const err = await rejection(client(transport).send(new ConverseCommand({ modelId: 'm', messages: userTurn('x') })));
       // no HTTP status: the request never got an answer
       expect((err.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode).toBeUndefined();
       expect(`${String(err.code)} ${String(err.message)}`).toMatch(transport === 'http1' ? /ECONNRESET|socket hang up/ : /ERR_HTTP2|NGHTTP2|stream/i);

@@ -29,7 +29,7 @@ function flakyStore(store: Store, failures: number): Store {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  return { db, dialect: store.dialect, close: () => store.close() };
+  return { db, dialect: store.dialect, description: store.description, close: () => store.close() };
 }
 
 describe.each(engines)('invocations on $name', (engine) => {

@@ -48,11 +48,11 @@ export function registerChatCommand(program: Command): void {
       const strata = await createStrata({ configPath: flags.config, logger: createLogger({ level: process.env.STRATA_LOG_LEVEL ?? 'warn' }), processMetrics: false });
       try {
         if (flags.stream && !flags.json) {
-          const { chunks } = await strata.gateway.stream({ model: flags.route, messages, params, stream: true });
+          const { chunks } = await strata.gateway.stream({ model: flags.route, messages, params });
           for await (const c of chunks) if (c.type === 'text') process.stdout.write(c.text);
           process.stdout.write('\n');
         } else {
-          const { meta, result } = await strata.gateway.chat({ model: flags.route, messages, params, stream: false });
+          const { meta, result } = await strata.gateway.chat({ model: flags.route, messages, params });
           if (flags.json) process.stdout.write(`${JSON.stringify({ ...meta, text: result.text, toolCalls: result.toolCalls, finishReason: result.finishReason, usage: result.usage })}\n`);
           else process.stdout.write(`${result.text}\n`);
         }

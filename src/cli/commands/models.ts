@@ -14,7 +14,7 @@ export function registerModelsCommand(program: Command): void {
         alias,
         provider: m.provider,
         id: m.id,
-        type: m.type ?? (m.id === 'hash-embed' || m.id.includes('embed') ? 'embedding' : 'chat'),
+        type: m.type,
         equivalents: m.equivalents ?? [],
       }));
       const routes = Object.entries(config.routes).map(([name, r]) => ({ name, models: r.models, retry: r.retry, attemptTimeoutMs: r.attemptTimeoutMs, deadlineMs: r.deadlineMs ?? config.server.requestDeadlineMs }));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { StrataError } from '../../core/index.js';
-import { buildServer } from '../../server/app.js';
+import { buildServer } from '../../server/index.js';
 import { createStrata } from '../../strata.js';
 import { loadConfig } from '../../config/index.js';
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { StrataError } from '../../core/index.js';
-import { openStore, parseGranularity, parseTimeArg, usageSummary, type UsageRow } from '../../store/index.js';
+import { describeUsageQuery, openStore, parseUsageArgs, usageSummary, type UsageRow } from '../../store/index.js';
 
 interface UsageFlags {
   by?: string;
@@ -21,24 +20,19 @@ export function registerUsageCommand(program: Command): void {
     .option('--granularity <unit>', 'hour or day: one row per group and time bucket (UTC)')
     .option('--json', 'print JSON')
     .action(async (flags: UsageFlags) => {
-      const now = Date.now();
-      const by = (flags.by ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-      const since = flags.since === undefined ? undefined : parseTimeArg(flags.since, '--since', now);
-      const until = flags.until === undefined ? undefined : parseTimeArg(flags.until, '--until', now);
-      if (since !== undefined && until !== undefined && since >= until) throw new StrataError('invalid_request', '--since must be earlier than --until.');
-      const granularity = parseGranularity(flags.granularity);
-      const store = await openStore({ databaseUrl: process.env.STRATA_DATABASE_URL || undefined, home: process.env.STRATA_HOME || './.strata' });
+      const query = parseUsageArgs(flags, '--');
+      const store = await openStore({ databaseUrl: process.env.STRATA_DATABASE_URL || undefined, home: process.env.STRATA_HOME || undefined });
       let rows: UsageRow[];
       try {
-        rows = await usageSummary(store, { by, since, until, granularity });
+        rows = await usageSummary(store, query);
       } finally {
         await store.close();
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ by, since: since === undefined ? null : new Date(since).toISOString(), until: until === undefined ? null : new Date(until).toISOString(), granularity: granularity ?? null, data: rows })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...describeUsageQuery(query), data: rows })}\n`);
         return;
       }
-      process.stdout.write(formatTable(rows, by, granularity !== undefined));
+      process.stdout.write(formatTable(rows, query.by, query.granularity !== undefined));
     });
 }
 

@@ -1,4 +1,4 @@
-import { countTokens, decodeTokens, encodeTokens } from '../../core/index.js';
+import { isRecord, countTokens, decodeTokens, encodeTokens } from '../../core/index.js';
 import type { SimulatorSettings } from './settings.js';
 
 /** The simulated model's reply, before it is put into a wire format. */
@@ -73,9 +73,6 @@ function inputFor(schema: unknown, text: string): Record<string, unknown> {
   return out;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Splits text into stream deltas of `perChunk` tokens. A group that would end inside a multi-byte

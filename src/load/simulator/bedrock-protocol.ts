@@ -1,10 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { countTokens } from '../../core/index.js';
+import { isRecord, countTokens } from '../../core/index.js';
 import { buildAnswer, chunkText, type SimulatedAnswer, type SimulatedTool } from './answer.js';
 import { pause, type SimulatorBehavior } from './behavior.js';
 import { pseudoEmbedding } from './embedding.js';
-import { awsErrorResponse, converseResponseBody } from '../../providers/bedrock/converse-shapes.js';
-import { encodeEvent, encodeException } from '../../providers/bedrock/event-frames.js';
+import { awsErrorResponse, converseResponseBody, encodeEvent, encodeException } from '../../providers/bedrock/index.js';
 import type { Exchange } from './exchange.js';
 import type { SimulatedErrorType } from './settings.js';
 
@@ -173,9 +172,6 @@ function toolUseId(): string {
   return `tooluse_${randomUUID().replace(/-/g, '').slice(0, 22)}`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Token count of one content block (text, toolUse input, toolResult content). */
 function blockTokens(b: Record<string, unknown>, where: string): number {

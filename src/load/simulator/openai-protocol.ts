@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { countTokens } from '../../core/index.js';
+import { isRecord, countTokens } from '../../core/index.js';
 import { buildAnswer, chunkText, type SimulatedAnswer, type SimulatedTool } from './answer.js';
 import { pause, type SimulatorBehavior } from './behavior.js';
 import { pseudoEmbedding } from './embedding.js';
@@ -100,9 +100,6 @@ async function failWith(ex: Exchange, type: SimulatedErrorType): Promise<void> {
   sendError(ex, e.status, e.type, e.code, e.message, headers);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function contentText(c: unknown): string {
   if (typeof c === 'string') return c;

@@ -1,4 +1,4 @@
-import { StrataError, type StrataErrorCode } from '../../core/index.js';
+import { StrataError, parseRetryAfter, type StrataErrorCode } from '../../core/index.js';
 
 interface ErrorRule {
   code: StrataErrorCode;
@@ -40,12 +40,7 @@ function exceptionName(name: string): string {
 
 function retryAfterMsOf(err: Record<string, unknown>): number | undefined {
   const res = err.$response as { headers?: Record<string, string | undefined> } | undefined;
-  const raw = res?.headers?.['retry-after'];
-  if (raw === undefined) return undefined;
-  const secs = Number(raw);
-  if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000);
-  const at = Date.parse(raw);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+  return parseRetryAfter(res?.headers?.['retry-after']);
 }
 
 /** Maps anything the Bedrock SDK throws (exceptions, stream exceptions, network errors, aborts) to a StrataError. */

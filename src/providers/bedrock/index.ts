@@ -4,3 +4,5 @@ export { mapBedrockError } from './errors.js';
 export { bedrockClientFor, closeBedrockClients, resolveRegion, resolveEndpoint } from './client.js';
 export { describeBedrockModelId, type BedrockModelIdInfo } from './model-id.js';
 export { toConverseInput, fromConverseOutput, mapStopReason, mapUsage } from './mapping.js';
+export { awsErrorResponse, converseResponseBody, toStopReason, toTokenUsage } from './converse-shapes.js';
+export { encodeEvent, encodeException } from './event-frames.js';

@@ -1,5 +1,6 @@
 import {
   StrataError,
+  countMessageTokens,
   countTokens,
   decodeTokens,
   encodeTokens,
@@ -276,9 +277,7 @@ function abortedError(): StrataError {
 }
 
 function usageFor(req: ChatRequest, answer: string): ChatResult['usage'] {
-  let inputTokens = 0;
-  for (const m of req.messages) inputTokens += countTokens(messageText(m));
-  return { inputTokens, outputTokens: countTokens(answer), cacheReadTokens: 0, cacheWriteTokens: 0 };
+  return { inputTokens: countMessageTokens(req.messages), outputTokens: countTokens(answer), cacheReadTokens: 0, cacheWriteTokens: 0 };
 }
 
 function chat(req: ChatRequest): ChatResult {

@@ -1,6 +1,7 @@
 import type { Pool } from 'undici';
 import {
   StrataError,
+  countMessageTokens,
   countTokens,
   type ChatChunk,
   type ChatModel,
@@ -12,7 +13,7 @@ import {
 import { streamError } from './errors.js';
 import { acquirePool, baseHeaders, parseBaseUrl, postJson, releasePool, transportError } from './http.js';
 import { SseDataParser } from './sse.js';
-import { chatRequestBody, estimateInputTokens, firstChoice, toFinishReason, toToolCalls, toUsage } from './wire.js';
+import { chatRequestBody, firstChoice, toFinishReason, toToolCalls, toUsage } from './wire.js';
 
 /** Connection settings of one model on an OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio). */
 export interface OpenAIModelOptions {
@@ -116,7 +117,7 @@ class OpenAIChat implements OpenAIChatModel {
   /** Usage for servers that report none: our own cl100k estimate (the server's tokenizer may differ). */
   private estimateUsage(req: ChatRequest, text: string, toolArgs: string): Usage {
     return {
-      inputTokens: estimateInputTokens(req.messages),
+      inputTokens: countMessageTokens(req.messages),
       outputTokens: countTokens(text) + countTokens(toolArgs),
       cacheReadTokens: 0,
       cacheWriteTokens: 0,

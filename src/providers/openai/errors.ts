@@ -1,4 +1,4 @@
-import { StrataError, type StrataErrorCode } from '../../core/index.js';
+import { StrataError, parseRetryAfter, type StrataErrorCode } from '../../core/index.js';
 
 /**
  * Error mapping for OpenAI-compatible servers. Messages name the HTTP status and the server's error type or
@@ -19,13 +19,7 @@ export function retryAfterMs(headers: ResponseHeaders, now = Date.now()): number
     const n = Number(ms);
     if (Number.isFinite(n) && n >= 0) return Math.round(n);
   }
-  const ra = header(headers, 'retry-after');
-  if (ra === undefined || ra.trim() === '') return undefined;
-  const secs = Number(ra);
-  if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000);
-  const date = Date.parse(ra);
-  if (Number.isFinite(date)) return Math.max(0, date - now);
-  return undefined;
+  return parseRetryAfter(header(headers, 'retry-after'), now);
 }
 
 function shortId(v: unknown): string | undefined {

@@ -1,6 +1,5 @@
 import {
   StrataError,
-  countTokens,
   type ChatMessage,
   type ChatRequest,
   type FinishReason,
@@ -100,16 +99,6 @@ export function toUsage(u: unknown): Usage | undefined {
   const prompt = num(w.prompt_tokens);
   const cached = Math.min(prompt, num(w.prompt_tokens_details?.cached_tokens));
   return { inputTokens: prompt - cached, outputTokens: num(w.completion_tokens), cacheReadTokens: cached, cacheWriteTokens: 0 };
-}
-
-/** Token estimate of a request's messages, for servers that report no usage. */
-export function estimateInputTokens(messages: readonly ChatMessage[]): number {
-  let n = 0;
-  for (const m of messages) {
-    n += countTokens(m.content);
-    if (m.toolCalls) for (const c of m.toolCalls) n += countTokens(c.name) + countTokens(c.arguments);
-  }
-  return n;
 }
 
 function str(v: unknown): string {
