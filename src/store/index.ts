@@ -24,3 +24,4 @@ export {
   type UsageRow,
   type Granularity,
 } from './usage.js';
+export { connectRedis, redactRedisUrl, type RedisClient, type ConnectRedisOptions } from './kv/redis.js';
