@@ -1,9 +1,28 @@
-import { ContentHasher } from './core/index.js';
+import { ContentHasher, systemClock } from './core/index.js';
 import { loadConfig, type StrataConfig } from './config/index.js';
-import { Gateway, ModelCatalog } from './gateway/index.js';
+import { KeyStore } from './compliance/index.js';
+import {
+  BudgetGuard,
+  Gateway,
+  MemoryResponseCache,
+  MemorySpendStore,
+  ModelCatalog,
+  RedisResponseCache,
+  RedisSpendStore,
+  GatewayLimiter,
+  MemoryConcurrencyStore,
+  MemoryRateStore,
+  RedisConcurrencyStore,
+  RedisRateStore,
+  createBudgetStep,
+  createCacheStep,
+  createRequestLimitsStep,
+  type ResponseCacheStore,
+  type Step,
+} from './gateway/index.js';
 import { GatewayMetrics, createLogger, flushInvocationLog, type Logger } from './observe/index.js';
 import { createProviderModel } from './providers/registry.js';
-import { InvocationWriter, getOrCreateHashKey, openStore, type Store } from './store/index.js';
+import { InvocationWriter, connectRedis, getOrCreateHashKey, openStore, redactRedisUrl, type RedisClient, type Store } from './store/index.js';
 
 export interface CreateStrataOptions {
   /** path of strata.yaml (else STRATA_CONFIG, else the built-in defaults) */
@@ -24,6 +43,10 @@ export interface Strata {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly writer: InvocationWriter;
+  /** API keys (verify, create, revoke) over the store */
+  readonly keys: KeyStore;
+  /** the shared Redis when STRATA_REDIS_URL is set */
+  readonly redis: RedisClient | undefined;
   /** where the data lives, for humans: a SQLite path or the PostgreSQL host */
   readonly storeDescription: string;
   /** flush records, close providers and the store */
@@ -38,7 +61,13 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
   const metrics = new GatewayMetrics({ defaultMetrics: opts.processMetrics ?? true });
   const databaseUrl = env.STRATA_DATABASE_URL || undefined;
   const store = await openStore({ databaseUrl, home: env.STRATA_HOME || undefined });
+  let redis: RedisClient | undefined;
   try {
+    const redisUrl = env.STRATA_REDIS_URL || undefined;
+    if (redisUrl) {
+      redis = await connectRedis(redisUrl, { onError: (e) => logger.error({ err: { message: e.message }, redis: redactRedisUrl(redisUrl) }, 'redis connection error') });
+    }
+    const prefix = env.STRATA_REDIS_PREFIX || 'strata:';
     const hashKey = await getOrCreateHashKey(store, config.hashKey ?? (env.STRATA_HASH_KEY || undefined));
     const writer = new InvocationWriter(store, {
       onError: (error, dropped) => {
@@ -47,7 +76,36 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       },
     });
     const catalog = new ModelCatalog(config, (alias) => createProviderModel(alias, config.models[alias]!, env), { metrics });
-    const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer });
+    const steps: Step[] = [];
+    if (Object.values(config.routes).some((r) => r.cache)) {
+      const cacheStore: ResponseCacheStore = redis
+        ? new RedisResponseCache(redis, { prefix: `${prefix}cache:`, onError: () => metrics.cacheErrors.inc({ backend: 'redis' }) })
+        : new MemoryResponseCache({ maxBytes: config.cache.maxBytes });
+      steps.push(createCacheStep({ store: cacheStore, catalog, clock: systemClock, logger, metrics }));
+    }
+    const budgetRules = Object.entries(config.budgets).map(([name, b]) => ({ name, ...b }));
+    if (budgetRules.length > 0) {
+      const spend = redis ? new RedisSpendStore(redis, `${prefix}budget:`) : new MemorySpendStore();
+      const guard = new BudgetGuard({ rules: budgetRules, spend, store, logger, metrics });
+      steps.push(createBudgetStep({ guard, catalog, logger, metrics }));
+    }
+    const longestMs = Math.max(config.server.requestDeadlineMs, ...Object.values(config.routes).map((r) => r.deadlineMs ?? 0));
+    const limiter = new GatewayLimiter(
+      {
+        tenants: config.limits.tenants,
+        keys: config.limits.keys,
+        queue: config.limits.queue,
+        models: config.models,
+        leaseMs: longestMs + 30_000,
+      },
+      redis ? new RedisRateStore(redis, `${prefix}limits:`) : new MemoryRateStore(),
+      redis ? new RedisConcurrencyStore(redis, `${prefix}limits:`) : new MemoryConcurrencyStore(),
+      systemClock,
+      metrics,
+    );
+    if (limiter.hasRequestLimits) steps.push(createRequestLimitsStep(limiter));
+    const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer, limiter }, steps);
+    const keys = new KeyStore(store, { cacheMs: config.auth.keyCacheMs });
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -56,12 +114,15 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       metrics,
       logger,
       writer,
+      keys,
+      redis,
       storeDescription: store.description,
       close() {
         closing ??= (async () => {
           await writer.close();
           await catalog.close();
           await store.close();
+          if (redis?.isOpen) await redis.close();
           flushInvocationLog(logger);
           logger.flush();
         })();
@@ -70,6 +131,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     };
   } catch (e) {
     await store.close();
+    if (redis?.isOpen) redis.destroy();
     throw e;
   }
 }

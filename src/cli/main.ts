@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isStrataError } from '../core/index.js';
 import { registerSimulateCommand } from '../load/simulator/index.js';
 import { registerChatCommand } from './commands/chat.js';
+import { registerKeysCommand } from './commands/keys.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUsageCommand } from './commands/usage.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerSimulateCommand(program);
   registerUsageCommand(program);
+  registerKeysCommand(program);
   return program;
 }
 

@@ -94,6 +94,34 @@ function checkRoute(name: string, r: Raw, models: Raw, problems: ConfigProblem[]
   }
 }
 
+function checkRouteCache(name: string, r: Raw, models: Raw, problems: ConfigProblem[]): void {
+  if (!isRecord(r.cache) || !isRecord(r.cache.semantic)) return;
+  const emb = r.cache.semantic.embeddingModel;
+  if (typeof emb !== 'string') return;
+  const model = models[emb];
+  const path = formatPath(['routes', name, 'cache', 'semantic', 'embeddingModel']);
+  if (!isRecord(model)) problems.push({ path, message: `unknown model '${emb}'; known: ${knownList(Object.keys(models))}` });
+  else if (rawModelType(model) !== 'embedding') problems.push({ path, message: `'${emb}' is a chat model; the semantic cache needs an embedding model` });
+}
+
+/** Tenant names as API keys carry them; '*' where a setting applies to each tenant. */
+export const TENANT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+function checkBudget(name: string, b: Raw, models: Raw, problems: ConfigProblem[]): void {
+  const at = (...rest: (string | number)[]): string => formatPath(['budgets', name, ...rest]);
+  if (typeof b.tenant === 'string' && b.tenant !== '*' && !TENANT_PATTERN.test(b.tenant)) {
+    problems.push({ path: at('tenant'), message: `expected a tenant name (lowercase letters, digits, '.', '_', '-') or '*' for each tenant, got ${describeValue(b.tenant)}` });
+  }
+  if (typeof b.downgradeTo === 'string') {
+    const model = models[b.downgradeTo];
+    if (!isRecord(model)) problems.push({ path: at('downgradeTo'), message: `unknown model '${b.downgradeTo}'; known: ${knownList(Object.keys(models))}` });
+    else if (rawModelType(model) === 'embedding') problems.push({ path: at('downgradeTo'), message: `'${b.downgradeTo}' is an embedding model and cannot answer chat requests` });
+  }
+  if (b.downgradeTo !== undefined && b.action === 'block') {
+    problems.push({ path: at('downgradeTo'), message: "applies only to action 'downgrade'" });
+  }
+}
+
 /** Cross-field problems in a raw (defaults merged, not yet validated) config. */
 export function crossCheck(raw: unknown): ConfigProblem[] {
   if (!isRecord(raw)) return [];
@@ -101,7 +129,21 @@ export function crossCheck(raw: unknown): ConfigProblem[] {
   const models = isRecord(raw.models) ? raw.models : {};
   for (const [alias, m] of Object.entries(models)) if (isRecord(m)) checkModel(alias, m, models, problems);
   if (isRecord(raw.routes)) {
-    for (const [name, r] of Object.entries(raw.routes)) if (isRecord(r)) checkRoute(name, r, models, problems);
+    for (const [name, r] of Object.entries(raw.routes)) {
+      if (!isRecord(r)) continue;
+      checkRoute(name, r, models, problems);
+      checkRouteCache(name, r, models, problems);
+    }
+  }
+  if (isRecord(raw.budgets)) {
+    for (const [name, b] of Object.entries(raw.budgets)) if (isRecord(b)) checkBudget(name, b, models, problems);
+  }
+  if (isRecord(raw.limits) && isRecord(raw.limits.tenants)) {
+    for (const tenant of Object.keys(raw.limits.tenants)) {
+      if (tenant !== '*' && !TENANT_PATTERN.test(tenant)) {
+        problems.push({ path: formatPath(['limits', 'tenants', tenant]), message: "expected a tenant name (lowercase letters, digits, '.', '_', '-') or '*' for each tenant" });
+      }
+    }
   }
   return problems;
 }

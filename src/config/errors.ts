@@ -63,6 +63,15 @@ function knownFieldsAt(path: readonly PropertyKey[]): string[] {
   if (path.length === 2 && a === 'models') return KNOWN_FIELDS.model;
   if (path.length === 2 && a === 'routes') return KNOWN_FIELDS.route;
   if (path.length === 3 && a === 'routes' && c === 'retry') return KNOWN_FIELDS.retry;
+  if (path.length === 3 && a === 'routes' && c === 'cache') return KNOWN_FIELDS.routeCache;
+  if (path.length === 3 && a === 'models' && c === 'limits') return KNOWN_FIELDS.modelLimits;
+  if (path.length === 1 && a === 'auth') return KNOWN_FIELDS.auth;
+  if (path.length === 1 && a === 'limits') return KNOWN_FIELDS.limits;
+  if (path.length === 1 && a === 'cache') return KNOWN_FIELDS.cache;
+  if (path.length === 2 && a === 'limits' && path[1] === 'queue') return KNOWN_FIELDS.queue;
+  if (path.length === 2 && a === 'limits' && path[1] === 'keys') return KNOWN_FIELDS.rateLimit;
+  if (path.length === 3 && a === 'limits' && path[1] === 'tenants') return KNOWN_FIELDS.rateLimit;
+  if (path.length === 2 && a === 'budgets') return KNOWN_FIELDS.budget;
   return [];
 }
 

@@ -40,6 +40,23 @@ export const pricingSchema = z.strictObject({
   cacheWrite: perMillion.optional(),
 });
 
+const positiveLimit = z.number({ error: 'expected a positive number' }).gt(0, { error: 'limits must be > 0 (leave the field out for no limit)' });
+
+/** Requests/minute and tokens/minute (input estimated before the call, output counted as it arrives). */
+export const rateLimitSchema = z.strictObject({
+  rpm: positiveLimit.optional(),
+  tpm: positiveLimit.optional(),
+});
+
+export const modelLimitsSchema = z.strictObject({
+  rpm: positiveLimit.optional(),
+  tpm: positiveLimit.optional(),
+  /** calls in flight to this model at once; more wait in the admission queue */
+  concurrency: z.number().int().positive().optional(),
+  /** lower the send rate when the model answers with throttling (AIMD), recover gradually */
+  adaptive: z.boolean().default(true),
+});
+
 export const modelShape = {
   provider: z.enum(PROVIDERS),
   /** bedrock: model id, inference profile id or ARN; openai: model name; local: extractive | hash-embed */
@@ -62,6 +79,8 @@ export const modelShape = {
   equivalents: z.array(name).default([]),
   /** USD per million tokens; required to price openai-provider models, overrides the Bedrock table */
   pricing: pricingSchema.optional(),
+  /** this model's quota (Bedrock quotas are per model and region): rpm, tpm, concurrency, adaptive throttle */
+  limits: modelLimitsSchema.optional(),
 };
 
 export const modelSchema = z
@@ -74,12 +93,28 @@ export const retrySchema = z.strictObject({
   capMs: z.number().int().min(1).default(2000),
 });
 
+/** Exact-match response cache for a route (semantic matching optional). */
+export const routeCacheSchema = z.strictObject({
+  ttlSeconds: positiveInt,
+  /** deterministic: only requests with temperature 0; force: every request */
+  mode: z.enum(['deterministic', 'force']).default('deterministic'),
+  /** embedding-similarity matching (off unless present); may answer a different but similar prompt */
+  semantic: z
+    .strictObject({
+      embeddingModel: name,
+      threshold: z.number().gt(0).max(1).default(0.95),
+      maxEntries: positiveInt.default(10_000),
+    })
+    .optional(),
+});
+
 export const routeSchema = z.strictObject({
   /** fallback chain, tried in order */
   models: z.array(z.string()).min(1),
   retry: retrySchema.prefault({}),
   attemptTimeoutMs: positiveInt.default(30_000),
   deadlineMs: positiveInt.optional(),
+  cache: routeCacheSchema.optional(),
 });
 
 export const breakerSchema = z.strictObject({
@@ -88,6 +123,51 @@ export const breakerSchema = z.strictObject({
   windowMs: positiveInt.default(30_000),
   openMs: positiveInt.default(15_000),
   halfOpenMaxProbes: positiveInt.default(1),
+});
+
+export const authSchema = z.strictObject({
+  /** false = development mode: every request is the admin of tenant 'default' (logged loudly) */
+  enabled: z.boolean().default(true),
+  /** how long a verified key is trusted before it is looked up again; a revocation on this server applies at once */
+  keyCacheMs: z.number().int().min(0).default(1000),
+});
+
+export const queueSchema = z.strictObject({
+  /** longest a request waits for a model's concurrency slot or rate before it gets 429 */
+  maxWaitMs: z.number().int().min(0).default(5000),
+  /** waiting requests per model; more get 429 at once */
+  maxQueue: z.number().int().min(0).default(1000),
+});
+
+/** Gateway-wide limits; per-model quotas live on each model (`models.<alias>.limits`). */
+export const limitsSchema = z.strictObject({
+  /** per tenant name; '*' applies to every tenant without its own entry */
+  tenants: z.record(z.string().min(1), rateLimitSchema).default({}),
+  /** applied to each API key */
+  keys: rateLimitSchema.optional(),
+  queue: queueSchema.prefault({}),
+});
+
+export const cacheSchema = z.strictObject({
+  /** bound of the in-process cache (LRU); Redis is used instead when STRATA_REDIS_URL is set */
+  maxBytes: positiveInt.default(64 * 1024 * 1024),
+});
+
+const tagValue = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: "expected 1-64 of A-Z, a-z, 0-9, '.', '_', ':' and '-'" });
+const tagKey = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, { error: "expected a tag key: 1-32 of a-z, 0-9 and '_', starting with a letter" });
+
+export const budgetSchema = z.strictObject({
+  /** a tenant name; '*' = each tenant separately; absent = all traffic together */
+  tenant: z.string().min(1).optional(),
+  /** only requests carrying all these x-strata-tags count and are acted on */
+  tags: z.record(tagKey, tagValue).default({}),
+  window: z.enum(['day', 'month']),
+  limitUsd: z.number({ error: 'expected a number of US dollars' }).gt(0, { error: 'must be > 0' }),
+  /** block: 429 budget_exceeded; downgrade: the cheapest priced model of the route's chain (or downgradeTo) */
+  action: z.enum(['block', 'downgrade']),
+  downgradeTo: name.optional(),
+  /** fractions of the limit that raise an alert (log event and metric) once per window */
+  alerts: z.array(z.number().gt(0).max(1)).default([0.5, 0.8, 1]),
 });
 
 /**
@@ -101,6 +181,10 @@ export const strataConfigSchema = z.strictObject({
   models: z.record(name, modelSchema).default({}),
   routes: z.record(name, routeSchema).default({}),
   breaker: breakerSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  limits: limitsSchema.prefault({}),
+  cache: cacheSchema.prefault({}),
+  budgets: z.record(name, budgetSchema).default({}),
 });
 
 export type StrataConfig = z.infer<typeof strataConfigSchema>;
@@ -109,6 +193,12 @@ export type ModelConfig = StrataConfig['models'][string];
 export type RouteConfig = StrataConfig['routes'][string];
 export type RetryConfig = RouteConfig['retry'];
 export type BreakerConfig = StrataConfig['breaker'];
+export type AuthConfig = StrataConfig['auth'];
+export type LimitsConfig = StrataConfig['limits'];
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+export type ModelLimitsConfig = z.infer<typeof modelLimitsSchema>;
+export type RouteCacheConfig = z.infer<typeof routeCacheSchema>;
+export type BudgetConfig = StrataConfig['budgets'][string];
 
 /** Field names per object, for "unknown field … (did you mean …)" hints. */
 export const KNOWN_FIELDS = {
@@ -119,4 +209,12 @@ export const KNOWN_FIELDS = {
   retry: Object.keys(retrySchema.shape),
   breaker: Object.keys(breakerSchema.shape),
   pricing: Object.keys(pricingSchema.shape),
+  auth: Object.keys(authSchema.shape),
+  limits: Object.keys(limitsSchema.shape),
+  modelLimits: Object.keys(modelLimitsSchema.shape),
+  rateLimit: Object.keys(rateLimitSchema.shape),
+  queue: Object.keys(queueSchema.shape),
+  cache: Object.keys(cacheSchema.shape),
+  routeCache: Object.keys(routeCacheSchema.shape),
+  budget: Object.keys(budgetSchema.shape),
 };

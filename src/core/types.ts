@@ -142,4 +142,12 @@ export interface InvocationRecord {
   tags: Record<string, string>;
   /** USD; null when the model that answered has no known price, 0 for local models */
   costUsd: number | null;
+  /** public id of the API key that asked (null in no-auth mode and for in-process callers) */
+  keyId: string | null;
+  /** how the route's response cache treated the request; null when the route has no cache */
+  cache: CacheStatus | null;
+  /** name of the budget that moved the request to a cheaper model, if one did */
+  downgradedBy: string | null;
 }
+
+export type CacheStatus = 'hit' | 'miss' | 'bypass';

@@ -4,7 +4,7 @@ import type { GatewayMetrics } from '../observe/index.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
 import { resolvePrice, type ModelPrice } from './pricing.js';
 import type { RetryPolicy } from './retry.js';
-import type { ModelEntry, Priority, RoutePlan } from './types.js';
+import type { ModelEntry, Priority, RouteCachePolicy, RoutePlan } from './types.js';
 
 /** The parts of the config the catalog reads (structurally the validated strata.yaml). */
 export interface CatalogModelConfig {
@@ -19,6 +19,7 @@ export interface CatalogRouteConfig {
   retry: RetryPolicy;
   attemptTimeoutMs: number;
   deadlineMs?: number;
+  cache?: RouteCachePolicy;
 }
 export interface CatalogConfig {
   server: { requestDeadlineMs: number };
@@ -73,6 +74,7 @@ export class ModelCatalog {
         retry: r.retry,
         attemptTimeoutMs: r.attemptTimeoutMs,
         deadlineMs: r.deadlineMs ?? config.server.requestDeadlineMs,
+        cache: r.cache,
       });
     }
     for (const alias of this.#models.keys()) {

@@ -1,6 +1,7 @@
 import { StrataError, toStrataError, type Clock } from '../core/index.js';
 import type { GatewayMetrics } from '../observe/index.js';
 import { nextDelayMs } from './retry.js';
+import type { ModelLease } from './limiter.js';
 import type { ModelEntry, RoutePlan } from './types.js';
 
 /** How one invocation went across models and attempts. */
@@ -9,6 +10,8 @@ export interface InvokeOutcome<T> {
   entry: ModelEntry;
   attempts: number;
   fallbacks: number;
+  /** the model admission of the successful call; the caller ends it when the answer is complete */
+  lease: ModelLease | undefined;
 }
 
 /** Mutable progress, readable even when the invocation fails (for the record). */
@@ -30,6 +33,8 @@ export interface InvokeOptions<T> {
   random?: () => number;
   /** one call to one model; must honour the signal */
   attempt: (entry: ModelEntry, signal: AbortSignal) => Promise<T>;
+  /** admission before each call (model quotas, concurrency, adaptive throttle); a refusal moves on to the next model */
+  admit?: (entry: ModelEntry, signal: AbortSignal | undefined) => Promise<ModelLease | undefined>;
 }
 
 type AbortCause = 'attempt_timeout' | 'deadline' | 'client';
@@ -74,15 +79,28 @@ export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<Inv
         entry.breaker.release();
         throw deadlineError(plan, lastError);
       }
+      let lease: ModelLease | undefined;
+      if (opts.admit) {
+        try {
+          lease = await opts.admit(entry, clientSignal);
+        } catch (e) {
+          // a gateway limit on this model says nothing about its health: release the breaker, try the next model
+          entry.breaker.release();
+          lastError = toStrataError(e);
+          if (clientSignal?.aborted) throw lastError;
+          break;
+        }
+      }
       progress.attempts++;
       if (attemptNo > 1) metrics?.retries.inc({ model: entry.alias });
       try {
         const value = await runAttempt(opts.attempt, entry, Math.min(plan.attemptTimeoutMs, remaining), remaining <= plan.attemptTimeoutMs, clientSignal);
         entry.breaker.onSuccess();
         metrics?.attempts.inc({ model: entry.alias, outcome: 'ok' });
-        return { value, entry, attempts: progress.attempts, fallbacks: progress.fallbacks };
+        return { value, entry, attempts: progress.attempts, fallbacks: progress.fallbacks, lease };
       } catch (e) {
         const err = classify(e, plan, entry);
+        lease?.done({ throttled: err.code === 'upstream_throttled' || err.code === 'upstream_quota_exceeded' });
         metrics?.attempts.inc({ model: entry.alias, outcome: err.code });
         if (err.code === 'deadline_exceeded' || (clientSignal?.aborted ?? false)) {
           entry.breaker.release();

@@ -1,16 +1,20 @@
 import {
   ContentHasher,
   StrataError,
+  countMessageTokens,
+  countTokens,
   newId,
   systemClock,
   toStrataError,
   type ChatChunk,
+  type CacheStatus,
   type ChatResult,
   type Clock,
   type InvocationRecord,
 } from '../core/index.js';
 import { logInvocation, type GatewayMetrics, type Logger } from '../observe/index.js';
 import type { ModelCatalog } from './catalog.js';
+import type { GatewayLimiter, ModelLease } from './limiter.js';
 import { invokeWithFallback, type InvokeOptions, type InvokeProgress } from './invoke.js';
 import { markAnswered, markFailed, normalisePrompt, openRecord, outputText, setUsage } from './record.js';
 import type {
@@ -42,6 +46,19 @@ export interface ChatContext {
   result?: ChatResult;
   stream?: AsyncIterable<ChatChunk>;
   meta?: InvocationMeta;
+  /** set by the cache step; a hit is recorded with no tokens and cost 0 */
+  cache?: CacheStatus;
+  /** name of the budget that moved the request to a cheaper model */
+  downgradedBy?: string;
+  /** run once with the finished record (cost and usage known): budgets count spend, limits reconcile tokens */
+  readonly finishHooks: ((rec: InvocationRecord) => void)[];
+  /** input tokens estimated by the tokenizer before the call (filled on first use) */
+  inputEstimate?: number;
+}
+
+/** The request's input tokens as estimated before the call (cl100k over the message texts), computed once. */
+export function inputEstimate(ctx: ChatContext): number {
+  return (ctx.inputEstimate ??= countMessageTokens(ctx.req.messages));
 }
 
 export type Next = () => Promise<void>;
@@ -68,6 +85,8 @@ export interface GatewayDeps {
   sink?: RecordSink;
   clock?: Clock;
   random?: () => number;
+  /** model quotas, concurrency caps and adaptive throttle, applied before every upstream call */
+  limiter?: GatewayLimiter;
 }
 
 /**
@@ -108,8 +127,10 @@ export class Gateway {
     const receivedAt = this.#clock.now();
     const invocationId = req.invocationId ?? newId('inv', receivedAt);
     const { plan, entry } = this.#deps.catalog.resolveEmbedding(req.model);
+    req.caller?.authorize?.(plan.name, [entry.alias]);
     const progress: InvokeProgress = { attempts: 0, fallbacks: 0, lastModel: undefined };
-    const rec = openRecord(invocationId, receivedAt, req.tenant ?? 'default', req.model, false, this.#deps.hasher.hash(req.input.join('\u0000')), req.tags ?? {});
+    const rec = openRecord(invocationId, receivedAt, req.caller?.tenant ?? 'default', req.model, false, this.#deps.hasher.hash(req.input.join('\u0000')), req.tags ?? {});
+    rec.keyId = req.caller?.keyId ?? null;
     try {
       const out = await invokeWithFallback({
         plan,
@@ -121,17 +142,19 @@ export class Gateway {
         progress,
         random: this.#deps.random,
         attempt: (e, signal) => e.embedding!.embed({ texts: req.input, dimensions: req.dimensions, inputType: req.inputType, signal }),
+        admit: this.#admitter(() => req.input.reduce((n, t) => n + countTokens(t), 0)),
       });
+      out.lease?.done({ usage: { inputTokens: out.value.usage.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 } });
       markAnswered(rec, plan.name, out.entry, out.attempts, out.fallbacks);
       setUsage(rec, { inputTokens: out.value.usage.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, out.entry.price);
       rec.latencyMs = this.#clock.now() - receivedAt;
-      this.#finish(rec, out.entry.provider, 'embeddings');
-      return { meta: this.#meta(invocationId, plan, out.entry, out.attempts, out.fallbacks), vectors: out.value.vectors, inputTokens: out.value.usage.inputTokens };
+      this.#finish(undefined, rec, out.entry.provider, 'embeddings');
+      return { meta: this.#meta(invocationId, plan, out.entry, out.attempts, out.fallbacks, 'bypass'), vectors: out.value.vectors, inputTokens: out.value.usage.inputTokens };
     } catch (e) {
       const err = toStrataError(e);
       markFailed(rec, err, progress);
       rec.latencyMs = this.#clock.now() - receivedAt;
-      this.#finish(rec, entry.provider, 'embeddings');
+      this.#finish(undefined, rec, entry.provider, 'embeddings');
       throw err;
     }
   }
@@ -144,19 +167,28 @@ export class Gateway {
       invocationId: req.invocationId ?? newId('inv', receivedAt),
       receivedAt,
       progress: { attempts: 0, fallbacks: 0, lastModel: undefined },
+      finishHooks: [],
     };
   }
 
-  #meta(invocationId: string, plan: RoutePlan, entry: ModelEntry, attempts: number, fallbacks: number): InvocationMeta {
-    return { invocationId, route: plan.name, model: entry.alias, provider: entry.provider, providerModelId: entry.providerModelId, attempts, fallbacks };
+  #meta(invocationId: string, plan: RoutePlan, entry: ModelEntry, attempts: number, fallbacks: number, cache: CacheStatus): InvocationMeta {
+    return { invocationId, route: plan.name, model: entry.alias, provider: entry.provider, providerModelId: entry.providerModelId, attempts, fallbacks, cache };
   }
 
   readonly #resolveStep: Step = async (ctx, next) => {
     const { plan, chain } = this.#deps.catalog.resolveChat(ctx.req.model, ctx.req.priority);
+    ctx.req.caller?.authorize?.(plan.name, chain.map((e) => e.alias));
     ctx.plan = plan;
     ctx.chain = chain;
     await next();
   };
+
+  /** The per-call admission of the limiter, when one is configured. */
+  #admitter(estimate: () => number): InvokeOptions<unknown>['admit'] {
+    const limiter = this.#deps.limiter;
+    if (!limiter?.hasModelGates) return undefined;
+    return (entry, signal) => limiter.admitModel(entry, estimate(), signal);
+  }
 
   /** invokeWithFallback's options for this request, around one attempt function. */
   #invokeOptions<T>(ctx: ChatContext, attempt: (entry: ModelEntry, signal: AbortSignal) => Promise<T>): InvokeOptions<T> {
@@ -171,6 +203,7 @@ export class Gateway {
       progress: ctx.progress,
       random: this.#deps.random,
       attempt,
+      admit: this.#admitter(() => inputEstimate(ctx)),
     };
   }
 
@@ -179,8 +212,9 @@ export class Gateway {
     const { messages, params } = ctx.req;
     if (!ctx.streaming) {
       const out = await invokeWithFallback(this.#invokeOptions(ctx, (e, signal) => e.chat!.chat({ messages, params, signal })));
+      out.lease?.done({ usage: out.value.usage });
       ctx.result = out.value;
-      ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks);
+      ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks, ctx.cache ?? 'bypass');
       return;
     }
     // Streams may be retried or moved to another model only until the first token: open the stream
@@ -204,13 +238,14 @@ export class Gateway {
         }
       }),
     );
-    ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks);
-    ctx.stream = continueStream(out.value.it, out.value.first, streamAbort!, ctx, this.#clock, out.entry.alias);
+    ctx.meta = this.#meta(ctx.invocationId, plan, out.entry, out.attempts, out.fallbacks, ctx.cache ?? 'bypass');
+    ctx.stream = continueStream(out.value.it, out.value.first, streamAbort!, ctx, this.#clock, out.entry.alias, out.lease);
   };
 
   readonly #recordStep: Step = async (ctx, next) => {
     const { req } = ctx;
-    const rec = openRecord(ctx.invocationId, ctx.receivedAt, req.tenant ?? 'default', req.model, ctx.streaming, this.#deps.hasher.hash(normalisePrompt(req.messages)), req.tags ?? {});
+    const rec = openRecord(ctx.invocationId, ctx.receivedAt, req.caller?.tenant ?? 'default', req.model, ctx.streaming, this.#deps.hasher.hash(normalisePrompt(req.messages)), req.tags ?? {});
+    rec.keyId = req.caller?.keyId ?? null;
     this.#deps.metrics?.inFlight.inc();
     try {
       await next();
@@ -220,7 +255,7 @@ export class Gateway {
       if (ctx.plan) rec.route = ctx.plan.name;
       markFailed(rec, err, ctx.progress);
       rec.latencyMs = this.#clock.now() - ctx.receivedAt;
-      this.#finish(rec, ctx.progress.lastModel?.provider ?? 'none', 'chat');
+      this.#finish(ctx, rec, ctx.progress.lastModel?.provider ?? 'none', 'chat');
       throw err;
     }
     const meta = ctx.meta!;
@@ -229,11 +264,11 @@ export class Gateway {
     if (ctx.result) {
       this.#deps.metrics?.inFlight.dec();
       const r = ctx.result;
-      setUsage(rec, r.usage, entry.price);
+      if (ctx.cache !== 'hit') setUsage(rec, r.usage, entry.price);
       rec.latencyMs = this.#clock.now() - ctx.receivedAt;
       rec.outputHash = this.#deps.hasher.hash(outputText(r.text, r.toolCalls));
       rec.finishReason = r.finishReason;
-      this.#finish(rec, entry.provider, 'chat');
+      this.#finish(ctx, rec, entry.provider, 'chat');
       return;
     }
     rec.ttftMs = this.#clock.now() - ctx.receivedAt;
@@ -249,7 +284,7 @@ export class Gateway {
         if (chunk.type === 'text') parts.push(chunk.text);
         else if (chunk.type === 'tool_call') parts.push(chunk.argumentsDelta);
         else {
-          setUsage(rec, chunk.usage, entry.price);
+          if (ctx.cache !== 'hit') setUsage(rec, chunk.usage, entry.price);
           rec.finishReason = chunk.finishReason;
         }
         yield chunk;
@@ -264,11 +299,26 @@ export class Gateway {
       if (failure || rec.finishReason === null) {
         markFailed(rec, failure ?? new StrataError('invalid_request', 'The client closed the stream before it ended.', { status: 499 }), undefined);
       }
-      this.#finish(rec, entry.provider, 'chat');
+      this.#finish(ctx, rec, entry.provider, 'chat');
     }
   }
 
-  #finish(rec: InvocationRecord, provider: string, operation: 'chat' | 'embeddings'): void {
+  #finish(ctx: ChatContext | undefined, rec: InvocationRecord, provider: string, operation: 'chat' | 'embeddings'): void {
+    if (ctx) {
+      if (ctx.cache !== undefined) rec.cache = ctx.cache;
+      if (ctx.cache === 'hit') {
+        rec.attempts = 0;
+        rec.costUsd = 0;
+      }
+      if (ctx.downgradedBy !== undefined) rec.downgradedBy = ctx.downgradedBy;
+      for (const hook of ctx.finishHooks) {
+        try {
+          hook(rec);
+        } catch (e) {
+          this.#deps.logger.error({ err: { message: (e as Error).message }, id: rec.id }, 'a finish hook failed');
+        }
+      }
+    }
     this.#deps.sink?.enqueue(rec);
     this.#deps.metrics?.observeInvocation(rec, provider, operation);
     logInvocation(this.#deps.logger, rec);
@@ -283,15 +333,18 @@ async function* continueStream(
   ctx: ChatContext,
   clock: Clock,
   alias: string,
+  lease: ModelLease | undefined,
 ): AsyncGenerator<ChatChunk> {
   const deadline = ctx.receivedAt + ctx.plan!.deadlineMs;
   const timer = setTimeout(() => abort.abort(new StrataError('deadline_exceeded', `The stream from '${alias}' passed its deadline of ${ctx.plan!.deadlineMs} ms.`)), Math.max(0, deadline - clock.now()));
   const onClient = (): void => abort.abort();
   ctx.req.signal?.addEventListener('abort', onClient, { once: true });
   let done = false;
+  let finish: Extract<ChatChunk, { type: 'finish' }> | undefined;
   try {
     let cur = first;
     while (!cur.done) {
+      if (cur.value.type === 'finish') finish = cur.value;
       yield cur.value;
       try {
         cur = await it.next();
@@ -308,6 +361,7 @@ async function* continueStream(
     done = true;
   } finally {
     clearTimeout(timer);
+    lease?.done({ usage: finish?.usage });
     ctx.req.signal?.removeEventListener('abort', onClient);
     if (!done) {
       abort.abort();

@@ -44,6 +44,9 @@ export function openRecord(
     finishReason: null,
     tags,
     costUsd: null,
+    keyId: null,
+    cache: null,
+    downgradedBy: null,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
+import type { CacheStatus, ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { ModelPrice } from './pricing.js';
 import type { RetryPolicy } from './retry.js';
@@ -27,6 +27,24 @@ export interface RoutePlan {
   retry: RetryPolicy;
   attemptTimeoutMs: number;
   deadlineMs: number;
+  /** the route's response cache, when it has one */
+  cache?: RouteCachePolicy;
+}
+
+/** strata.yaml `routes.<name>.cache`. */
+export interface RouteCachePolicy {
+  ttlSeconds: number;
+  mode: 'deterministic' | 'force';
+  semantic?: { embeddingModel: string; threshold: number; maxEntries: number };
+}
+
+/** The caller's identity as the pipeline needs it (the server fills it from the API key). */
+export interface Caller {
+  tenant: string;
+  /** public id of the API key; undefined for in-process callers and no-auth mode */
+  keyId?: string;
+  /** throws 'forbidden' when the caller may not use this route or one of the models it can reach */
+  authorize?: (route: string, models: readonly string[]) => void;
 }
 
 export interface GatewayChatRequest {
@@ -35,8 +53,11 @@ export interface GatewayChatRequest {
   messages: ChatMessage[];
   params: ChatParams;
   priority?: Priority;
-  tenant?: string;
+  /** who is asking (default: tenant 'default', no key, no restrictions) */
+  caller?: Caller;
   tags?: Record<string, string>;
+  /** `cache-control` request header: no-cache = do not answer from the cache; no-store = do not touch it */
+  cacheControl?: 'no-cache' | 'no-store';
   /** aborted when the client goes away */
   signal?: AbortSignal;
   invocationId?: string;
@@ -54,6 +75,8 @@ export interface InvocationMeta {
   providerModelId: string;
   attempts: number;
   fallbacks: number;
+  /** how the response cache treated the request (x-strata-cache); bypass when the route has no cache */
+  cache: CacheStatus;
 }
 
 export interface GatewayChatResponse {
@@ -72,7 +95,7 @@ export interface GatewayEmbeddingRequest {
   input: string[];
   dimensions?: number;
   inputType?: 'document' | 'query';
-  tenant?: string;
+  caller?: Caller;
   tags?: Record<string, string>;
   signal?: AbortSignal;
   invocationId?: string;

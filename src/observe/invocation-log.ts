@@ -47,7 +47,8 @@ export function logInvocation(logger: Logger, rec: InvocationRecord): void {
     `,"inputTokens":${rec.inputTokens},"outputTokens":${rec.outputTokens},"cacheReadTokens":${rec.cacheReadTokens}` +
     `,"cacheWriteTokens":${rec.cacheWriteTokens},"latencyMs":${rec.latencyMs},"ttftMs":${rec.ttftMs ?? 'null'}` +
     `,"promptHash":${str(rec.promptHash)},"outputHash":${str(rec.outputHash)},"finishReason":${str(rec.finishReason)}` +
-    `,"tags":${JSON.stringify(rec.tags)},"costUsd":${rec.costUsd ?? 'null'}}\n`;
+    `,"tags":${JSON.stringify(rec.tags)},"costUsd":${rec.costUsd ?? 'null'},"keyId":${str(rec.keyId)}` +
+    `,"cache":${str(rec.cache)},"downgradedBy":${str(rec.downgradedBy)}}\n`;
   let batch = batches.get(stream);
   if (!batch) {
     batch = { lines: '', scheduled: false };

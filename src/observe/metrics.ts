@@ -23,6 +23,18 @@ export class GatewayMetrics {
   readonly breakerTransitions: Counter<'model' | 'state'>;
   readonly recordsDropped: Counter<never>;
   readonly inFlight: Gauge<never>;
+  readonly authFailures: Counter<'reason'>;
+  readonly rateLimited: Counter<'scope' | 'limit'>;
+  readonly admissionWait: Histogram<'model'>;
+  readonly adaptiveRate: Gauge<'model'>;
+  readonly adaptiveDecreases: Counter<'model'>;
+  readonly cacheRequests: Counter<'route' | 'result'>;
+  readonly cacheHitRatio: Gauge<'route'>;
+  readonly cacheErrors: Counter<'backend'>;
+  readonly budgetSpend: Gauge<'budget' | 'scope'>;
+  readonly budgetAlerts: Counter<'budget' | 'threshold'>;
+  readonly budgetActions: Counter<'budget' | 'action'>;
+  readonly #cacheCounts = new Map<string, { hits: number; lookups: number }>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     this.registry = new Registry();
@@ -91,6 +103,41 @@ export class GatewayMetrics {
       registry,
     });
     this.inFlight = new Gauge({ name: 'strata_requests_in_flight', help: 'Requests being served', registry });
+    this.authFailures = new Counter({ name: 'strata_auth_failures_total', help: 'Requests refused for a missing, malformed, unknown or revoked key, or a role without the permission', labelNames: ['reason'], registry });
+    this.rateLimited = new Counter({
+      name: 'strata_rate_limited_total',
+      help: 'Requests refused with 429 by a gateway limit, by scope (tenant, key, model) and limit (rpm, tpm, concurrency)',
+      labelNames: ['scope', 'limit'],
+      registry,
+    });
+    this.admissionWait = new Histogram({ name: 'strata_admission_wait_seconds', help: 'Time a request waited for a model slot or rate before it was sent', labelNames: ['model'], buckets: DURATION_BUCKETS, registry });
+    this.adaptiveRate = new Gauge({
+      name: 'strata_adaptive_rate_rpm',
+      help: 'Send rate the adaptive throttle allows per model after upstream throttling (requests/minute; 0 = not limiting)',
+      labelNames: ['model'],
+      registry,
+    });
+    this.adaptiveDecreases = new Counter({ name: 'strata_adaptive_decreases_total', help: 'Times the adaptive throttle lowered a model\'s send rate', labelNames: ['model'], registry });
+    this.cacheRequests = new Counter({ name: 'strata_cache_requests_total', help: 'Response cache lookups by route and result (hit, miss, bypass)', labelNames: ['route', 'result'], registry });
+    this.cacheHitRatio = new Gauge({ name: 'strata_cache_hit_ratio', help: 'Hits / (hits + misses) of the response cache per route since start', labelNames: ['route'], registry });
+    this.cacheErrors = new Counter({ name: 'strata_cache_errors_total', help: 'Response cache operations that failed (treated as misses)', labelNames: ['backend'], registry });
+    this.budgetSpend = new Gauge({ name: 'strata_budget_spend_usd', help: 'Spend counted against a budget in its current window', labelNames: ['budget', 'scope'], registry });
+    this.budgetAlerts = new Counter({ name: 'strata_budget_alerts_total', help: 'Budget thresholds crossed (once per window and threshold)', labelNames: ['budget', 'threshold'], registry });
+    this.budgetActions = new Counter({ name: 'strata_budget_actions_total', help: 'Requests blocked or downgraded by a budget', labelNames: ['budget', 'action'], registry });
+  }
+
+  /** Counts a response-cache lookup and keeps the per-route hit ratio current. */
+  observeCache(route: string, result: 'hit' | 'miss' | 'bypass'): void {
+    this.cacheRequests.inc({ route, result });
+    if (result === 'bypass') return;
+    let c = this.#cacheCounts.get(route);
+    if (!c) {
+      c = { hits: 0, lookups: 0 };
+      this.#cacheCounts.set(route, c);
+    }
+    c.lookups++;
+    if (result === 'hit') c.hits++;
+    this.cacheHitRatio.set({ route }, c.hits / c.lookups);
   }
 
   /** Counts one finished invocation. */

@@ -8,6 +8,9 @@ import type { Store } from '../store/index.js';
 import { ChunkEncoder, chatCompletionBody, openAIErrorBody, parseChatBody } from './openai-wire.js';
 import { parseEmbeddingBody, embeddingResponseBody } from './embeddings-wire.js';
 import { registerBedrockRoutes } from './bedrock-routes.js';
+import { registerAuth } from './auth.js';
+import { registerKeyRoutes } from './keys-routes.js';
+import type { KeyStore } from '../compliance/index.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -16,6 +19,10 @@ export interface ServerOptions {
   /** where GET /v1/usage reads invocation records */
   store?: Store;
   bodyLimitBytes: number;
+  /** API keys; undefined = development mode (no key needed, every caller is admin of tenant 'default') */
+  keys?: KeyStore;
+  /** /metrics needs a key as well (server.metricsAuth) */
+  metricsNeedKey?: boolean;
   /** answers /readyz: false while starting or draining */
   isReady?: () => Promise<boolean> | boolean;
   /** called once closing has begun: from then on new requests get 503 or a refused connection */
@@ -64,6 +71,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     void sendError(reply, new StrataError('not_found', `No route ${request.method} ${request.url.split('?')[0]}. See the README for the endpoints.`));
   });
+
+  registerAuth(app, { keys: opts.keys, metricsNeedKey: opts.metricsNeedKey ?? false, metrics: opts.metrics });
 
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -123,14 +132,15 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseEmbeddingBody(request.body);
-    const { tags, signal, invocationId } = exchangeFields(request, reply);
-    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, tags, signal, invocationId });
+    const { tags, signal, invocationId, caller } = exchangeFields(request, reply);
+    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, tags, signal, invocationId, caller });
     reply.headers(strataHeaders(out.meta));
     return reply.send(embeddingResponseBody(out, body.encodingFormat));
   });
 
   registerBedrockRoutes(app, { gateway, logger });
   registerUsageRoutes(app, { store: opts.store });
+  registerKeyRoutes(app, { keys: opts.keys, gateway });
   return app;
 }
 

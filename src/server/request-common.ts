@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError, newId, toStrataError } from '../core/index.js';
-import type { InvocationMeta, Priority } from '../gateway/index.js';
+import type { Caller, InvocationMeta, Priority } from '../gateway/index.js';
+import { assertMayUse } from '../compliance/index.js';
 import { TAG_KEY_PATTERN } from '../store/index.js';
 
 /** Reads `x-strata-priority` (critical | normal; absent = normal). */
@@ -59,7 +60,7 @@ export function strataHeaders(meta: InvocationMeta): Record<string, string> {
     'x-strata-invocation-id': meta.invocationId,
     'x-strata-model': meta.model,
     'x-strata-attempts': String(meta.attempts),
-    'x-strata-cache': 'bypass',
+    'x-strata-cache': meta.cache,
   };
 }
 
@@ -94,11 +95,31 @@ export function retryAfterSeconds(err: StrataError): string | undefined {
   return String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
 }
 
+/** The gateway caller of a request that passed the auth hook: tenant, key and allow-lists from its API key. */
+export function callerOf(request: FastifyRequest): Caller {
+  const p = request.principal;
+  if (!p) return { tenant: 'default' };
+  if (p.keyId === 'no-auth') return { tenant: p.tenant };
+  if (p.models === null && p.routes === null && p.role !== 'auditor') return { tenant: p.tenant, keyId: p.keyId };
+  return { tenant: p.tenant, keyId: p.keyId, authorize: (route, models) => assertMayUse(p, route, models) };
+}
+
+/** Reads `cache-control: no-cache | no-store` (other directives are ignored). */
+export function parseCacheControl(v: string | string[] | undefined): 'no-cache' | 'no-store' | undefined {
+  if (v === undefined) return undefined;
+  const text = (Array.isArray(v) ? v.join(',') : v).toLowerCase();
+  if (text.includes('no-store')) return 'no-store';
+  if (text.includes('no-cache')) return 'no-cache';
+  return undefined;
+}
+
 /** The parts of a gateway request that come from the HTTP exchange rather than the body's wire format. */
 export function exchangeFields(request: FastifyRequest, reply: FastifyReply) {
   return {
     priority: parsePriority(request.headers['x-strata-priority']),
     tags: parseTags(request.headers['x-strata-tags']),
+    caller: callerOf(request),
+    cacheControl: parseCacheControl(request.headers['cache-control']),
     signal: abortOnClose(reply),
     invocationId: newId('inv'),
   };

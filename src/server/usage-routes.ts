@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { StrataError } from '../core/index.js';
 import { describeUsageQuery, parseUsageArgs, usageSummary, type Store } from '../store/index.js';
+import { assertPermission } from '../compliance/index.js';
+import { principalOf } from './auth.js';
 
 export interface UsageRoutesDeps {
   store?: Store;
@@ -15,7 +17,7 @@ function single(q: UsageQueryString, name: string): string | undefined {
 }
 
 /**
- * GET /v1/usage?by=tenant,feature&since=7d&until=…&granularity=day: requests, errors, tokens and cost
+ * GET /v1/usage?by=tenant,feature&since=7d&until=…&granularity=day&tenant=…: requests, errors, tokens and cost
  * from the invocation records, grouped by record fields or tag keys. Records reach the store within
  * the writer's flush interval, so the last fraction of a second may be missing.
  */
@@ -23,7 +25,13 @@ export function registerUsageRoutes(app: FastifyInstance, deps: UsageRoutesDeps)
   app.get<{ Querystring: UsageQueryString }>('/v1/usage', async (request, reply) => {
     if (!deps.store) throw new StrataError('not_found', 'Usage is not available: this server has no invocation store.');
     const q = request.query;
-    const query = parseUsageArgs({ by: single(q, 'by'), since: single(q, 'since'), until: single(q, 'until'), granularity: single(q, 'granularity') }, '');
+    const query = parseUsageArgs({ by: single(q, 'by'), since: single(q, 'since'), until: single(q, 'until'), granularity: single(q, 'granularity'), tenant: single(q, 'tenant') }, '');
+    // a tenant's keys see their own tenant only; admins see all tenants, or one when they ask
+    const principal = principalOf(request);
+    if (principal.role !== 'admin') {
+      assertPermission(principal, 'usage:read', query.tenant ?? principal.tenant);
+      query.tenant = principal.tenant;
+    }
     const data = await usageSummary(deps.store, query);
     return reply.send({ object: 'usage', ...describeUsageQuery(query), data });
   });

@@ -6,7 +6,7 @@ import type { InvocationsTable } from './schema.js';
 
 type InvocationRow = Selectable<InvocationsTable>;
 
-const COLUMNS_PER_ROW = 24;
+const COLUMNS_PER_ROW = 27;
 /** SQLite's historical default bind-variable limit (999); PostgreSQL allows 65535. */
 const MAX_VARIABLES = { sqlite: 999, postgres: 65_535 } as const;
 
@@ -36,6 +36,9 @@ function toRow(r: InvocationRecord): Insertable<InvocationsTable> {
     finish_reason: r.finishReason,
     tags: JSON.stringify(r.tags),
     cost_usd: r.costUsd,
+    key_id: r.keyId,
+    cache: r.cache,
+    downgraded_by: r.downgradedBy,
   };
 }
 
@@ -75,6 +78,9 @@ function fromRow(row: InvocationRow): InvocationRecord {
     finishReason: row.finish_reason as FinishReason | null,
     tags: parseTags(row.tags),
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
+    keyId: row.key_id,
+    cache: row.cache === 'hit' || row.cache === 'miss' || row.cache === 'bypass' ? row.cache : null,
+    downgradedBy: row.downgraded_by,
   };
 }
 
@@ -82,7 +88,7 @@ const SQLITE_COLUMNS = [
   'id', 'ts', 'tenant', 'route', 'model_requested', 'model_answered', 'provider_model_id', 'attempts', 'fallbacks',
   'status', 'error_code', 'http_status', 'stream', 'input_tokens', 'output_tokens', 'cache_read_tokens',
   'cache_write_tokens', 'latency_ms', 'ttft_ms', 'prompt_hash', 'output_hash', 'finish_reason', 'tags',
-  'cost_usd',
+  'cost_usd', 'key_id', 'cache', 'downgraded_by',
 ] as const;
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, (rows: readonly InvocationRecord[]) => void>();
 
@@ -102,7 +108,7 @@ function insertSqlite(raw: BetterSqlite3.Database, records: readonly InvocationR
           r.id, r.ts, r.tenant, r.route, r.modelRequested, r.modelAnswered, r.providerModelId, r.attempts, r.fallbacks,
           r.status, r.errorCode, r.httpStatus, r.stream ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheReadTokens,
           r.cacheWriteTokens, r.latencyMs, r.ttftMs, r.promptHash, r.outputHash, r.finishReason, JSON.stringify(r.tags),
-          r.costUsd,
+          r.costUsd, r.keyId, r.cache, r.downgradedBy,
         );
       }
     });

@@ -33,6 +33,12 @@ export interface InvocationsTable {
   tags: string;
   /** USD; null = unpriced (added by migration 3) */
   cost_usd: number | null;
+  /** API key id (added by migration 5, like the two below) */
+  key_id: string | null;
+  /** hit | miss | bypass; null = no cache on the route */
+  cache: string | null;
+  /** budget that downgraded the request */
+  downgraded_by: string | null;
 }
 
 export interface SettingsTable {
@@ -40,6 +46,26 @@ export interface SettingsTable {
   value: string;
   /** epoch ms */
   updated_at: number;
+}
+
+export interface ApiKeysTable {
+  /** 16 lower-case hex characters: the public part of the key */
+  id: string;
+  tenant: string;
+  /** admin | developer | invoker | auditor */
+  role: string;
+  /** optional label for people */
+  name: string | null;
+  /** JSON array of model aliases; null = all */
+  models: string | null;
+  /** JSON array of route names; null = all */
+  routes: string | null;
+  /** hex SHA-256 of the secret part; the secret itself is never stored */
+  secret_hash: string;
+  /** epoch ms */
+  created_at: number;
+  /** epoch ms; null while the key is active */
+  revoked_at: number | null;
 }
 
 export interface MigrationsTable {
@@ -53,5 +79,6 @@ export interface MigrationsTable {
 export interface StrataDatabase {
   invocations: InvocationsTable;
   settings: SettingsTable;
+  api_keys: ApiKeysTable;
   strata_migrations: MigrationsTable;
 }

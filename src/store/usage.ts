@@ -5,7 +5,7 @@ import type { Store } from './database.js';
 /** Tag keys as `x-strata-tags` accepts them; checked again here before a key reaches SQL. */
 export const TAG_KEY_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 /** Record columns usage can be grouped by; any other name is a tag key. */
-export const USAGE_DIMENSIONS = ['tenant', 'route', 'model', 'status'] as const;
+export const USAGE_DIMENSIONS = ['tenant', 'route', 'model', 'status', 'key', 'cache'] as const;
 /** Group value of a record that lacks the tag (or answered with no model). */
 export const NONE = '(none)';
 const MAX_GROUP_BY = 6;
@@ -21,6 +21,10 @@ export interface UsageQuery {
   /** tenant | route | model | status, or any tag key */
   by?: string[];
   granularity?: Granularity;
+  /** only this tenant's records (auditors and developers see their own tenant only) */
+  tenant?: string;
+  /** only records carrying every one of these tags */
+  tags?: Record<string, string>;
 }
 
 export interface UsageRow {
@@ -37,6 +41,8 @@ export interface UsageRow {
   costUsd: number;
   /** successful requests whose model had no known price (their cost is not in costUsd) */
   unpricedRequests: number;
+  /** requests answered from the response cache (cost 0) */
+  cacheHits: number;
 }
 
 /** Checks `by` names and removes duplicates; throws invalid_request naming the bad one. */
@@ -65,12 +71,20 @@ function groupExpr(store: Store, name: string): RawBuilder<string> {
       return sql<string>`status`;
     case 'model':
       return sql<string>`coalesce(model_answered, ${sql.lit(NONE)})`;
+    case 'key':
+      return sql<string>`coalesce(key_id, ${sql.lit(NONE)})`;
+    case 'cache':
+      return sql<string>`coalesce(cache, ${sql.lit(NONE)})`;
     default:
       // name matched TAG_KEY_PATTERN in validateGroupBy, so it is safe as a literal
-      return store.dialect === 'postgres'
-        ? sql<string>`coalesce(tags::jsonb ->> ${sql.lit(name)}, ${sql.lit(NONE)})`
-        : sql<string>`coalesce(json_extract(tags, ${sql.lit(`$.${name}`)}), ${sql.lit(NONE)})`;
+      return sql<string>`coalesce(${tagExpr(store, name)}, ${sql.lit(NONE)})`;
   }
+}
+
+/** A tag's value in the JSON tags column; `name` must match TAG_KEY_PATTERN (it becomes a literal). */
+function tagExpr(store: Store, name: string): RawBuilder<string | null> {
+  if (!TAG_KEY_PATTERN.test(name)) throw new StrataError('invalid_request', `'${name.slice(0, 40)}' is not a tag key.`);
+  return store.dialect === 'postgres' ? sql<string | null>`(tags::jsonb ->> ${sql.lit(name)})` : sql<string | null>`json_extract(tags, ${sql.lit(`$.${name}`)})`;
 }
 
 interface RawUsage {
@@ -83,6 +97,7 @@ interface RawUsage {
   cache_write_tokens: number | string | null;
   cost_usd: number | string | null;
   unpriced: number | string | null;
+  cache_hits: number | string | null;
 }
 
 /** Requests, errors, tokens and cost per group (and time bucket), aggregated by the database. */
@@ -99,6 +114,8 @@ export async function usageSummary(store: Store, q: UsageQuery = {}): Promise<Us
   const conditions: RawBuilder<unknown>[] = [];
   if (q.since !== undefined) conditions.push(sql`ts >= ${q.since}`);
   if (q.until !== undefined) conditions.push(sql`ts < ${q.until}`);
+  if (q.tenant !== undefined) conditions.push(sql`tenant = ${q.tenant}`);
+  for (const [k, v] of Object.entries(q.tags ?? {})) conditions.push(sql`${tagExpr(store, k)} = ${v}`);
   const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
   // GROUP BY / ORDER BY by position: the same expression written twice would be two parameters on PostgreSQL
   const positions = keys.map((_, i) => sql.lit(i + 1));
@@ -112,7 +129,8 @@ export async function usageSummary(store: Store, q: UsageQuery = {}): Promise<Us
       sum(cache_read_tokens) as cache_read_tokens,
       sum(cache_write_tokens) as cache_write_tokens,
       sum(cost_usd) as cost_usd,
-      sum(case when cost_usd is null and status = 'ok' then 1 else 0 end) as unpriced
+      sum(case when cost_usd is null and status = 'ok' then 1 else 0 end) as unpriced,
+      sum(case when cache = 'hit' then 1 else 0 end) as cache_hits
     from invocations ${where} ${groupBy}`;
   const { rows } = await query.execute(store.db);
   const out: UsageRow[] = [];
@@ -134,6 +152,7 @@ export async function usageSummary(store: Store, q: UsageQuery = {}): Promise<Us
       cacheWriteTokens: Number(r.cache_write_tokens ?? 0),
       costUsd: Number(r.cost_usd ?? 0),
       unpricedRequests: Number(r.unpriced ?? 0),
+      cacheHits: Number(r.cache_hits ?? 0),
     };
     if (q.granularity) row.bucket = new Date(Number(r.bucket)).toISOString();
     out.push(row);
@@ -171,7 +190,7 @@ export function parseGranularity(text: string | undefined): Granularity | undefi
  * an argument's name in errors ('' for `since`, '--' for `--since`).
  */
 export function parseUsageArgs(
-  args: { by?: string; since?: string; until?: string; granularity?: string },
+  args: { by?: string; since?: string; until?: string; granularity?: string; tenant?: string },
   prefix: string,
   now: number = Date.now(),
 ): UsageQuery & { by: string[] } {
@@ -181,7 +200,11 @@ export function parseUsageArgs(
   if (since !== undefined && until !== undefined && since >= until) {
     throw new StrataError('invalid_request', `${prefix}since must be earlier than ${prefix}until.`);
   }
-  return { by, since, until, granularity: parseGranularity(args.granularity) };
+  const tenant = args.tenant === undefined || args.tenant === '' ? undefined : args.tenant;
+  if (tenant !== undefined && !/^[a-z0-9][a-z0-9._-]{0,62}$/.test(tenant)) {
+    throw new StrataError('invalid_request', `${prefix}tenant '${tenant.slice(0, 40)}' is not a tenant name (lowercase letters, digits, '.', '_', '-').`);
+  }
+  return { by, since, until, granularity: parseGranularity(args.granularity), tenant };
 }
 
 /** The query as reported next to its results: times as ISO strings, absent ones as null. */
@@ -191,5 +214,6 @@ export function describeUsageQuery(q: UsageQuery & { by: string[] }) {
     since: q.since === undefined ? null : new Date(q.since).toISOString(),
     until: q.until === undefined ? null : new Date(q.until).toISOString(),
     granularity: q.granularity ?? null,
+    tenant: q.tenant ?? null,
   };
 }

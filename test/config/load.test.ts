@@ -151,7 +151,7 @@ breaker: { failureRate: 0.5 }
     const byPath = new Map(err.problems.map((p) => [p.path, p.message]));
     expect(byPath.get('models.local.regoin')).toBe("unknown field (did you mean 'region'?)");
     expect(byPath.get('routes.default.retry.maxAtempts')).toBe("unknown field (did you mean 'maxAttempts'?)");
-    expect(byPath.get('colour')).toBe('unknown field (known: server, hashKey, models, routes, breaker)');
+    expect(byPath.get('colour')).toBe('unknown field (known: server, hashKey, models, routes, breaker, auth, limits, cache, budgets)');
   });
 
   it('checks references between models and routes', () => {
@@ -207,6 +207,52 @@ routes:
       { path: 'routes.default.attemptTimeoutMs', message: 'expected an integer, got 1.5' },
     ]);
     expect(err.message).not.toContain('tooshort-secret');
+  });
+
+  it('validates limits, caches and budgets with one line per problem', () => {
+    const err = configError(() =>
+      parseConfig(
+        `models:
+  local: { provider: local, id: extractive, limits: { rpm: -5, concurency: 3 } }
+  emb: { provider: local, id: hash-embed }
+routes:
+  default: { models: [local], cache: { ttlSeconds: 60, semantic: { embeddingModel: local } } }
+limits:
+  tenants: { 'Bad Tenant': { rpm: 0 } }
+budgets:
+  daily: { tenant: acme, window: day, limitUsd: -1, action: downgrade, downgradeTo: sonnet }
+  weekly: { window: week, limitUsd: 5, action: block }
+`,
+        'limits.yaml',
+      ),
+    );
+    const byPath = new Map(err.problems.map((p) => [p.path, p.message]));
+    expect(byPath.get('models.local.limits.rpm')).toBe('must be > 0, got -5');
+    expect(byPath.get('models.local.limits.concurency')).toBe("unknown field (did you mean 'concurrency'?)");
+    expect(byPath.get('limits.tenants["Bad Tenant"].rpm')).toBe('must be > 0, got 0');
+    expect(byPath.get('limits.tenants["Bad Tenant"]')).toMatch(/expected a tenant name/);
+    expect(byPath.get('budgets.daily.limitUsd')).toBe('must be > 0, got -1');
+    expect(byPath.get('budgets.daily.downgradeTo')).toBe("unknown model 'sonnet'; known: local, emb");
+    expect(byPath.get('budgets.weekly.window')).toBe("expected one of day|month, got 'week'");
+    expect(byPath.get('routes.default.cache.semantic.embeddingModel')).toMatch(/'local' is a chat model/);
+  });
+
+  it('fills limit, cache and budget defaults', () => {
+    const cfg = parseConfig(
+      `models:
+  local: { provider: local, id: extractive, limits: { concurrency: 4 } }
+routes:
+  default: { models: [local], cache: { ttlSeconds: 60 } }
+budgets:
+  chat: { tenant: '*', tags: { feature: chat }, window: month, limitUsd: 100, action: block }
+`,
+      'ok.yaml',
+    );
+    expect(cfg.models.local?.limits).toEqual({ concurrency: 4, adaptive: true });
+    expect(cfg.routes.default?.cache).toEqual({ ttlSeconds: 60, mode: 'deterministic' });
+    expect(cfg.limits.queue).toEqual({ maxWaitMs: 5000, maxQueue: 1000 });
+    expect(cfg.auth).toEqual({ enabled: true, keyCacheMs: 1000 });
+    expect(cfg.budgets.chat).toMatchObject({ alerts: [0.5, 0.8, 1], tags: { feature: 'chat' } });
   });
 
   it('points at the line and column of a YAML syntax error', () => {

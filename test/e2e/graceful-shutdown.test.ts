@@ -50,7 +50,7 @@ describe('graceful shutdown', () => {
       const reached = new Promise<void>((r) => (arrived = r));
       const inflight = fetch(`${server.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...server.auth },
         body: JSON.stringify({ model: 'r', messages: [{ role: 'user', content: 'hold me' }] }),
       });
       await reached;

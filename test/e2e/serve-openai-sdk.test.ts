@@ -16,7 +16,9 @@ beforeAll(async () => {
   const config = join(home, 'strata.yaml');
   writeFileSync(config, 'server:\n  bodyLimitBytes: 65536\n');
   server = await spawnServe(['--config', config], { STRATA_HOME: home, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info' });
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  // the first start on an empty store creates an admin key and prints it once: the SDK uses exactly that
+  expect(server.adminKey).toMatch(/^strata-[0-9a-f]{16}-[A-Za-z0-9_-]{43}$/);
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: server.adminKey!, maxRetries: 0 });
 });
 
 afterAll(async () => {
@@ -86,7 +88,7 @@ describe('strata serve with the openai SDK (local extractive model)', () => {
   });
 
   it('maps bad input to OpenAI errors with the documented status', async () => {
-    const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json', ...server.auth }) =>
       fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers, body });
     const invalidJson = await post('{"model": "default", "messages": [');
     expect(invalidJson.status).toBe(400);
@@ -105,13 +107,13 @@ describe('strata serve with the openai SDK (local extractive model)', () => {
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: { code: 'payload_too_large' } });
 
-    const notFound = await fetch(`${server.url}/v1/nothing-here`);
+    const notFound = await fetch(`${server.url}/v1/nothing-here`, { headers: server.auth });
     expect(notFound.status).toBe(404);
     expect(await notFound.json()).toMatchObject({ error: { code: 'not_found' } });
 
     const badPriority = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-strata-priority': 'urgent' },
+      headers: { 'content-type': 'application/json', 'x-strata-priority': 'urgent', ...server.auth },
       body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(badPriority.status).toBe(400);

@@ -30,6 +30,10 @@ export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; in
 
 export interface ServeProcess {
   url: string;
+  /** the admin key a first start on an empty store prints (auth on) */
+  adminKey: string | undefined;
+  /** `authorization` header with adminKey */
+  auth: Record<string, string>;
   child: ChildProcess;
   output(): string;
   /** resolves when the server's output (stdout or stderr) contains `text` */
@@ -55,7 +59,7 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promis
     out += d.toString();
     check();
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = await new Promise<{ url: string; adminKey?: string }>((resolve, reject) => {
     let buf = '';
     const onData = (d: Buffer): void => {
       out += d.toString();
@@ -63,7 +67,7 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promis
       buf += d.toString();
       for (const line of buf.split('\n')) {
         if (line.startsWith('{"url"')) {
-          resolve((JSON.parse(line) as { url: string }).url);
+          resolve(JSON.parse(line) as { url: string; adminKey?: string });
           return;
         }
       }
@@ -73,7 +77,9 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promis
   });
   const exited = once(child, 'exit') as Promise<[number | null]>;
   return {
-    url,
+    url: started.url,
+    adminKey: started.adminKey,
+    auth: started.adminKey ? { authorization: `Bearer ${started.adminKey}` } : {},
     child,
     output: () => out,
     waitFor: (text: string) =>

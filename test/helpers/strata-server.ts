@@ -12,18 +12,34 @@ export interface RunningStrata {
   /** every JSON log line the server wrote */
   logs: string[];
   home: string;
+  /** an admin key of tenant 'default' when started with auth on */
+  adminKey?: string;
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** require API keys (default false: development mode, as with --no-auth) */
+  auth?: boolean;
+}
+
 /** Starts the real fastify server in-process on an ephemeral port with a temp SQLite home. */
-export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<RunningStrata> {
+export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {}, opts: StartOptions = {}): Promise<RunningStrata> {
   const home = mkdtempSync(join(tmpdir(), 'strata-test-'));
   const logs: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (s: string) => void logs.push(s) } });
   const config = parseConfig(yaml, 'test config');
   config.server.port = 0;
   const strata = await createStrata({ config, env: { ...process.env, STRATA_HOME: home, STRATA_DATABASE_URL: '', ...env }, logger, processMetrics: false });
-  const app = buildServer({ gateway: strata.gateway, logger, metrics: strata.metrics, store: strata.store, bodyLimitBytes: config.server.bodyLimitBytes });
+  const adminKey = opts.auth ? (await strata.keys.create({ tenant: 'default', role: 'admin' })).key : undefined;
+  const app = buildServer({
+    gateway: strata.gateway,
+    logger,
+    metrics: strata.metrics,
+    store: strata.store,
+    keys: opts.auth ? strata.keys : undefined,
+    metricsNeedKey: config.server.metricsAuth,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -32,6 +48,7 @@ export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {
     strata,
     logs,
     home,
+    adminKey,
     async close() {
       await app.close();
       await strata.close();

@@ -30,6 +30,9 @@ export function makeRecord(over: Partial<InvocationRecord> = {}): InvocationReco
     finishReason: 'stop',
     tags: {},
     costUsd: 0.00108,
+    keyId: null,
+    cache: null,
+    downgradedBy: null,
     ...over,
   };
 }

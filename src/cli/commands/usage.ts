@@ -6,6 +6,7 @@ interface UsageFlags {
   since?: string;
   until?: string;
   granularity?: string;
+  tenant?: string;
   json?: boolean;
 }
 
@@ -14,10 +15,11 @@ export function registerUsageCommand(program: Command): void {
   program
     .command('usage')
     .description('Cost, tokens, requests and error rate from the invocation records, grouped by fields or tags')
-    .option('--by <names>', 'comma-separated: tenant, route, model, status or any tag key (e.g. tenant,feature)')
+    .option('--by <names>', 'comma-separated: tenant, route, model, status, key, cache or any tag key (e.g. tenant,feature)')
     .option('--since <time>', 'ISO date/time, or a span back from now: 30m, 24h, 7d, 2w')
     .option('--until <time>', 'ISO date/time, or a span back from now')
     .option('--granularity <unit>', 'hour or day: one row per group and time bucket (UTC)')
+    .option('--tenant <name>', "only this tenant's records")
     .option('--json', 'print JSON')
     .action(async (flags: UsageFlags) => {
       const query = parseUsageArgs(flags, '--');
@@ -43,7 +45,7 @@ function formatUsd(v: number): string {
 /** A plain aligned table; unpriced requests are called out so a partial cost is never taken as total. */
 export function formatTable(rows: UsageRow[], by: string[], withBucket: boolean): string {
   if (rows.length === 0) return 'No invocations in this period.\n';
-  const header = [...(withBucket ? ['bucket'] : []), ...by, 'requests', 'errors', 'error%', 'input', 'output', 'cache_read', 'cache_write', 'cost_usd', 'unpriced'];
+  const header = [...(withBucket ? ['bucket'] : []), ...by, 'requests', 'errors', 'error%', 'input', 'output', 'cache_read', 'cache_write', 'cost_usd', 'unpriced', 'cache_hits'];
   const body = rows.map((r) => [
     ...(withBucket ? [r.bucket ?? ''] : []),
     ...by.map((b) => r.group[b] ?? ''),
@@ -56,6 +58,7 @@ export function formatTable(rows: UsageRow[], by: string[], withBucket: boolean)
     String(r.cacheWriteTokens),
     formatUsd(r.costUsd),
     String(r.unpricedRequests),
+    String(r.cacheHits),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const numericFrom = (withBucket ? 1 : 0) + by.length;

@@ -1,0 +1,61 @@
+import { sha256Hex, type ChatMessage, type ChatParams, type ToolCall } from '../../core/index.js';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * Bumped whenever the encoding below changes, so entries written by an older encoding become
+ * unreachable instead of being replayed for a request they were never computed for.
+ */
+const KEY_VERSION = 'strata.response-cache.v1';
+
+/** Everything that decides which answer a request gets. */
+export interface ResponseCacheKeyInput {
+  tenant: string;
+  route: string;
+  /** the resolved model alias (not the route name the client asked for) */
+  model: string;
+  messages: ChatMessage[];
+  params: ChatParams;
+}
+
+/** Exact-match cache key: hex SHA-256 over a canonical, versioned encoding of the request. */
+export function responseCacheKey(input: ResponseCacheKeyInput): string {
+  const encoded = canonicalJson({
+    v: KEY_VERSION,
+    tenant: input.tenant,
+    route: input.route,
+    model: input.model,
+    messages: input.messages.map(encodeMessage),
+    params: encodeParams(input.params),
+  });
+  return sha256Hex(encoded);
+}
+
+// Return types list every field (Record makes optional ones required): adding a field to ChatMessage
+// or ChatParams fails type-checking here until someone decides whether it changes the answer,
+// instead of it being silently left out of the key.
+function encodeMessage(m: ChatMessage): Record<keyof ChatMessage, unknown> {
+  // content is kept exactly: whitespace can change what a model answers
+  return {
+    role: m.role,
+    content: m.content,
+    toolCalls: nonEmpty(m.toolCalls)?.map((c: ToolCall) => ({ id: c.id, name: c.name, arguments: c.arguments })),
+    toolCallId: m.toolCallId,
+    name: m.name,
+  };
+}
+
+function encodeParams(p: ChatParams): Record<keyof ChatParams, unknown> {
+  return {
+    temperature: p.temperature,
+    topP: p.topP,
+    maxTokens: p.maxTokens,
+    // an empty list means the same as none; both must share an entry
+    stop: nonEmpty(p.stop),
+    tools: nonEmpty(p.tools),
+    toolChoice: p.toolChoice,
+  };
+}
+
+function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
+  return list !== undefined && list.length > 0 ? list : undefined;
+}

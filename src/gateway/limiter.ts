@@ -1,0 +1,238 @@
+import { StrataError, type Clock, type Usage } from '../core/index.js';
+import type { GatewayMetrics } from '../observe/index.js';
+import {
+  AdaptiveThrottle,
+  AdmissionQueue,
+  type BucketCharge,
+  type BucketSpec,
+  type ConcurrencyStore,
+  type RateStore,
+} from './limits/index.js';
+import type { ModelEntry } from './types.js';
+
+/** requests/minute and tokens/minute; absent = unlimited */
+export interface RateLimits {
+  rpm?: number;
+  tpm?: number;
+}
+
+/** A model's quota as strata.yaml gives it (`models.<alias>.limits`). */
+export interface ModelLimits extends RateLimits {
+  concurrency?: number;
+  adaptive: boolean;
+}
+
+export interface LimiterConfig {
+  /** by tenant name; '*' for every tenant without its own entry */
+  tenants: Record<string, RateLimits>;
+  /** each API key */
+  keys?: RateLimits;
+  queue: { maxWaitMs: number; maxQueue: number };
+  /** by model alias; models not listed get only the adaptive throttle (when they are remote) */
+  models: Record<string, { provider: string; limits?: ModelLimits }>;
+  /** how long a concurrency slot may be held before it is presumed lost (longest request + margin) */
+  leaseMs: number;
+}
+
+/** A model call admitted past its limits; done() gives the slot back and settles the token count. */
+export interface ModelLease {
+  done(outcome: { usage?: Usage; throttled?: boolean }): void;
+}
+
+interface ModelGate {
+  alias: string;
+  limits: ModelLimits | undefined;
+  queue?: AdmissionQueue;
+  throttle?: AdaptiveThrottle;
+}
+
+const MINUTE = 60;
+
+function rateBuckets(prefix: string, who: string, l: RateLimits | undefined, tokens: number): BucketSpec[] {
+  const out: BucketSpec[] = [];
+  if (!l) return out;
+  if (l.rpm !== undefined) out.push({ key: `${prefix}:rpm`, capacity: l.rpm, refillPerSec: l.rpm / MINUTE, cost: 1, label: `${who} requests/minute (${l.rpm})` });
+  if (l.tpm !== undefined) out.push({ key: `${prefix}:tpm`, capacity: l.tpm, refillPerSec: l.tpm / MINUTE, cost: tokens, label: `${who} tokens/minute (${l.tpm})` });
+  return out;
+}
+
+function tpmCharge(buckets: BucketSpec[], delta: number): BucketCharge[] {
+  return buckets.filter((b) => b.key.endsWith(':tpm')).map((b) => ({ key: b.key, capacity: b.capacity, refillPerSec: b.refillPerSec, delta }));
+}
+
+function limitError(spec: BucketSpec, retryAfterMs: number, scope: string, fallbackAllowed: boolean): StrataError {
+  return new StrataError('rate_limited', `Rate limit reached: ${spec.label}. Retry after ${Math.ceil(retryAfterMs / 1000)} s.`, {
+    retryAfterMs: Math.max(1, retryAfterMs),
+    fallbackAllowed,
+    details: { limit: spec.label, scope },
+  });
+}
+
+function impossibleError(spec: BucketSpec, fallbackAllowed: boolean): StrataError {
+  return new StrataError(
+    'rate_limited',
+    `This request needs about ${Math.ceil(spec.cost)} tokens, more than the whole ${spec.label} allows; it can never be admitted. Shorten it or raise the limit.`,
+    { status: 400, fallbackAllowed, details: { limit: spec.label, impossible: true } },
+  );
+}
+
+/**
+ * Rate limits and admission control: token buckets per tenant and per key (checked once per request),
+ * and per model quotas, concurrency caps with a FIFO admission queue, and an adaptive (AIMD) throttle
+ * (checked before every upstream call, so a model at its quota hands the request to the next model of
+ * the chain). Input tokens are estimated before the call and reconciled with the usage afterwards,
+ * output tokens counted when they are reported. Buckets and slots live in a RateStore / ConcurrencyStore:
+ * in-process, or Redis so that replicas share one limit.
+ */
+export class GatewayLimiter {
+  readonly #cfg: LimiterConfig;
+  readonly #rates: RateStore;
+  readonly #clock: Clock;
+  readonly #metrics: GatewayMetrics | undefined;
+  readonly #gates = new Map<string, ModelGate>();
+
+  constructor(cfg: LimiterConfig, rates: RateStore, slots: ConcurrencyStore, clock: Clock, metrics?: GatewayMetrics) {
+    this.#cfg = cfg;
+    this.#rates = rates;
+    this.#clock = clock;
+    this.#metrics = metrics;
+    for (const [alias, m] of Object.entries(cfg.models)) {
+      const limits = m.limits;
+      const gate: ModelGate = { alias, limits };
+      if (limits?.concurrency !== undefined) {
+        gate.queue = new AdmissionQueue({
+          store: slots,
+          key: `m:${alias}:conc`,
+          limit: limits.concurrency,
+          maxQueue: cfg.queue.maxQueue,
+          maxWaitMs: cfg.queue.maxWaitMs,
+          clock,
+          label: `model '${alias}' concurrency (${limits.concurrency})`,
+          leaseMs: cfg.leaseMs,
+        });
+      }
+      // the local models never throttle; remote ones get the adaptive throttle unless switched off
+      if (m.provider !== 'local' && (limits?.adaptive ?? true)) {
+        gate.throttle = new AdaptiveThrottle({ clock });
+        metrics?.adaptiveRate.set({ model: alias }, 0);
+      }
+      if (gate.queue || gate.throttle || limits?.rpm !== undefined || limits?.tpm !== undefined) this.#gates.set(alias, gate);
+    }
+  }
+
+  /** whether any tenant or key limit is configured (the per-request step is needed) */
+  get hasRequestLimits(): boolean {
+    return Object.keys(this.#cfg.tenants).length > 0 || this.#cfg.keys !== undefined;
+  }
+
+  /** whether any model has a gate (the per-attempt admission is needed) */
+  get hasModelGates(): boolean {
+    return this.#gates.size > 0;
+  }
+
+  /**
+   * Takes one request and its estimated input tokens from the tenant's and the key's buckets, or throws
+   * 429 rate_limited naming the limit. Returns the reconciliation to run with the actual token count.
+   */
+  async admitRequest(tenant: string, keyId: string | undefined, estimate: number): Promise<(actualTokens: number) => void> {
+    const buckets = [
+      ...rateBuckets(`t:${tenant}`, `tenant '${tenant}'`, this.#cfg.tenants[tenant] ?? this.#cfg.tenants['*'], estimate),
+      ...(keyId === undefined ? [] : rateBuckets(`k:${keyId}`, `API key ${keyId}`, this.#cfg.keys, estimate)),
+    ];
+    if (buckets.length === 0) return () => undefined;
+    const r = await this.#rates.take(buckets, this.#clock.now());
+    if (!r.ok) {
+      const failed = r.failed!;
+      const scope = failed.key.startsWith('t:') ? 'tenant' : 'key';
+      this.#metrics?.rateLimited.inc({ scope, limit: failed.key.slice(failed.key.lastIndexOf(':') + 1) });
+      throw r.impossible ? impossibleError(failed, false) : limitError(failed, r.retryAfterMs, scope, false);
+    }
+    return (actual) => this.#settle(buckets, actual - estimate);
+  }
+
+  /**
+   * Admits one call to a model: a concurrency slot (waiting in FIFO order up to the queue's max wait),
+   * the model's rpm/tpm buckets and the adaptive throttle (waiting while the wait fits in what is left of
+   * the max wait). Throws rate_limited with fallbackAllowed, so the chain moves on to its next model.
+   */
+  async admitModel(entry: ModelEntry, estimate: number, signal: AbortSignal | undefined): Promise<ModelLease | undefined> {
+    const gate = this.#gates.get(entry.alias);
+    if (!gate) return undefined;
+    const started = this.#clock.now();
+    const giveUpAt = started + this.#cfg.queue.maxWaitMs;
+    let release: (() => void) | undefined;
+    if (gate.queue) {
+      try {
+        release = await gate.queue.acquire(signal);
+      } catch (e) {
+        if (e instanceof StrataError && e.code === 'rate_limited') {
+          this.#metrics?.rateLimited.inc({ scope: 'model', limit: 'concurrency' });
+          throw new StrataError('rate_limited', e.message, { retryAfterMs: e.retryAfterMs, fallbackAllowed: true, details: e.details });
+        }
+        throw e;
+      }
+    }
+    try {
+      const buckets = rateBuckets(`m:${entry.alias}`, `model '${entry.alias}'`, gate.limits, estimate);
+      while (buckets.length > 0) {
+        const r = await this.#rates.take(buckets, this.#clock.now());
+        if (r.ok) break;
+        const failed = r.failed!;
+        if (r.impossible) throw impossibleError(failed, true);
+        if (this.#clock.now() + r.retryAfterMs > giveUpAt) {
+          this.#metrics?.rateLimited.inc({ scope: 'model', limit: failed.key.slice(failed.key.lastIndexOf(':') + 1) });
+          throw limitError(failed, r.retryAfterMs, 'model', true);
+        }
+        await this.#clock.sleep(r.retryAfterMs, signal);
+      }
+      if (gate.throttle) {
+        for (let wait = gate.throttle.admit(); wait > 0; wait = gate.throttle.admit()) {
+          if (this.#clock.now() + wait > giveUpAt) {
+            this.#metrics?.rateLimited.inc({ scope: 'model', limit: 'adaptive' });
+            const rpm = gate.throttle.rateRpm ?? 0;
+            throw new StrataError('rate_limited', `Model '${entry.alias}' is throttling: Strata holds its send rate at ${rpm.toFixed(1)} requests/minute until it recovers.`, {
+              retryAfterMs: wait,
+              fallbackAllowed: true,
+              details: { limit: `model '${entry.alias}' adaptive rate`, scope: 'model' },
+            });
+          }
+          await this.#clock.sleep(wait, signal);
+        }
+      }
+      this.#metrics?.admissionWait.observe({ model: entry.alias }, (this.#clock.now() - started) / 1000);
+      let settled = false;
+      return {
+        done: ({ usage, throttled }) => {
+          if (settled) return;
+          settled = true;
+          release?.();
+          const actual = usage ? usage.inputTokens + usage.outputTokens : 0;
+          if (buckets.length > 0) this.#settle(buckets, actual - estimate);
+          const t = gate.throttle;
+          if (t) {
+            if (throttled) {
+              const before = t.rateRpm;
+              t.onThrottled();
+              if (t.rateRpm !== before) this.#metrics?.adaptiveDecreases.inc({ model: entry.alias });
+            } else if (usage) t.onSuccess();
+            this.#metrics?.adaptiveRate.set({ model: entry.alias }, t.rateRpm ?? 0);
+          }
+        },
+      };
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+  }
+
+  /** the adaptive throttle's current limit for a model (requests/minute; undefined = not limiting) */
+  adaptiveRateRpm(alias: string): number | undefined {
+    return this.#gates.get(alias)?.throttle?.rateRpm;
+  }
+
+  #settle(buckets: BucketSpec[], delta: number): void {
+    if (delta === 0) return;
+    const charges = tpmCharge(buckets, delta);
+    if (charges.length > 0) void this.#rates.charge(charges, this.#clock.now()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,81 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { StrataError } from '../core/index.js';
+import { assertPermission, type KeyStore, type Permission, type Principal } from '../compliance/index.js';
+import type { GatewayMetrics } from '../observe/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** who is calling: set by the auth hook on every request that needs a key */
+    principal: Principal | undefined;
+  }
+}
+
+/** The caller in development mode (`--no-auth`, auth.enabled: false): admin of tenant 'default'. */
+export const NO_AUTH_PRINCIPAL: Principal = Object.freeze({ keyId: 'no-auth', tenant: 'default', role: 'admin', models: null, routes: null });
+
+export interface AuthOptions {
+  /** undefined = development mode: no key needed, every caller is NO_AUTH_PRINCIPAL */
+  keys: KeyStore | undefined;
+  /** /metrics needs a key too (any role) */
+  metricsNeedKey: boolean;
+  metrics?: GatewayMetrics;
+}
+
+const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+
+/**
+ * The permission a request needs, from its method and path. Written over the URL space rather than
+ * per route so that paths served by later capabilities (prompts, knowledge bases, audit) are guarded
+ * the moment they exist, and a 404 never tells a caller without the permission what is there.
+ * undefined = any valid key.
+ */
+export function requiredPermission(method: string, path: string): Permission | undefined {
+  if (path === '/v1/chat/completions' || path === '/v1/embeddings' || path.startsWith('/model/')) return 'invoke';
+  if (path === '/v1/usage' || path.startsWith('/v1/usage/')) return 'usage:read';
+  if (path === '/v1/keys' || path.startsWith('/v1/keys/')) return 'keys:manage';
+  if (path === '/v1/audit' || path.startsWith('/v1/audit/')) return 'audit:read';
+  if (/^\/v1\/(prompts|experiments|evals)(\/|$)/.test(path)) return 'prompts:write';
+  if (/^\/v1\/knowledge-bases(\/|$)/.test(path)) {
+    // asking a knowledge base is a call like a model call; changing one is a developer's job
+    return method === 'POST' && /\/(retrieve|retrieve-and-generate)$/.test(path) ? 'invoke' : 'kb:write';
+  }
+  if (/^\/v1\/guardrails\/[^/]+\/apply$/.test(path) || path === '/v1/feedback') return 'invoke';
+  return undefined;
+}
+
+const REASONS: [RegExp, string][] = [
+  [/missing/i, 'missing'],
+  [/bearer/i, 'not_bearer'],
+  [/malformed|shape/i, 'malformed'],
+  [/revoked/i, 'revoked'],
+];
+
+function failureReason(err: StrataError): string {
+  if (err.code === 'forbidden') return 'forbidden';
+  for (const [re, reason] of REASONS) if (re.test(err.message)) return reason;
+  return 'unknown_key';
+}
+
+/** Adds the auth hook: every request except the open paths carries a valid key whose role grants what the path needs. */
+export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
+  app.decorateRequest('principal', undefined);
+  const { keys, metrics } = opts;
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const path = request.url.split('?', 1)[0]!;
+    if (OPEN_PATHS.has(path) || (path === '/metrics' && !opts.metricsNeedKey)) return;
+    try {
+      request.principal = keys ? await keys.verify(request.headers.authorization) : NO_AUTH_PRINCIPAL;
+      const permission = requiredPermission(request.method, path);
+      if (permission) assertPermission(request.principal, permission);
+    } catch (e) {
+      if (e instanceof StrataError) metrics?.authFailures.inc({ reason: failureReason(e) });
+      throw e;
+    }
+  });
+}
+
+/** The principal of a request that passed the auth hook. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new StrataError('unauthorized', 'This request carries no verified API key.');
+  return request.principal;
+}

@@ -1,0 +1,129 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectRedis, type RedisClient } from '../../../src/store/index.js';
+import { RedisResponseCache, type CachedAnswer } from '../../../src/gateway/cache/index.js';
+import { TEST_REDIS_URL, randomRedisPrefix, testRedis } from '../../helpers/redis.js';
+
+const T0 = 1_700_000_000_000;
+
+function answer(text: string): CachedAnswer {
+  return {
+    result: {
+      text,
+      toolCalls: [{ id: 'call_1', name: 'lookup', arguments: '{"q":"x"}' }],
+      finishReason: 'tool_calls',
+      usage: { inputTokens: 40, outputTokens: 9, cacheReadTokens: 2, cacheWriteTokens: 0 },
+      modelId: 'gpt-4o-mini',
+    },
+    model: 'mini',
+    provider: 'openai',
+    providerModelId: 'gpt-4o-mini',
+    storedAt: T0,
+  };
+}
+
+describe('RedisResponseCache without a server', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('treats a command that does not answer in time as a miss and reports it', async () => {
+    // a client stuck reconnecting: commands queue and never settle
+    const hanging = { withAbortSignal: () => hanging, get: () => new Promise(() => undefined), set: () => new Promise(() => undefined) };
+    const errors: Error[] = [];
+    const cache = new RedisResponseCache(hanging as unknown as RedisClient, { prefix: 'p:', timeoutMs: 20, onError: (e) => errors.push(e) });
+    vi.useFakeTimers();
+    const got = cache.get('k', T0);
+    const set = cache.set('k', answer('a'), 1_000, T0);
+    await vi.advanceTimersByTimeAsync(19);
+    expect(errors).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await got).toBeUndefined();
+    await expect(set).resolves.toBeUndefined();
+    expect(errors.map((e) => e.message)).toEqual([
+      'Redis response cache get timed out after 20 ms',
+      'Redis response cache set timed out after 20 ms',
+    ]);
+  });
+
+  it('survives an onError callback that throws', async () => {
+    const failing = { withAbortSignal: () => failing, get: () => Promise.reject(new Error('boom')) };
+    const cache = new RedisResponseCache(failing as unknown as RedisClient, {
+      prefix: 'p:',
+      onError: () => {
+        throw new Error('metrics exploded');
+      },
+    });
+    expect(await cache.get('k', T0)).toBeUndefined();
+  });
+});
+
+describe.skipIf(!TEST_REDIS_URL)('RedisResponseCache', () => {
+  const prefix = randomRedisPrefix('response-cache');
+  let redis: Awaited<ReturnType<typeof testRedis>>;
+  let client: RedisClient;
+
+  beforeAll(async () => {
+    redis = await testRedis(TEST_REDIS_URL!, prefix);
+    client = redis.client;
+  });
+  afterAll(async () => {
+    await redis.cleanup();
+  });
+
+  it('round-trips an answer under the prefix', async () => {
+    const cache = new RedisResponseCache(client, { prefix });
+    expect(cache.kind).toBe('redis');
+    await cache.set('k1', answer('hello'), 60_000, T0);
+    expect(await cache.get('k1', T0)).toEqual(answer('hello'));
+    expect(await client.exists(`${prefix}k1`)).toBe(1);
+    expect(await cache.get('absent', T0)).toBeUndefined();
+  });
+
+  it('sets a PX expiry of the TTL, and a key Redis has expired is a miss', async () => {
+    const cache = new RedisResponseCache(client, { prefix });
+    await cache.set('ttl', answer('short'), 30, T0);
+    const pttl = await client.pTTL(`${prefix}ttl`);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(30);
+    // an expiry time already in the past makes Redis drop the key now, without waiting
+    await client.pExpireAt(`${prefix}ttl`, 1);
+    expect(await cache.get('ttl', T0)).toBeUndefined();
+  });
+
+  it('rounds a fractional TTL up and ignores a non-positive one', async () => {
+    const cache = new RedisResponseCache(client, { prefix });
+    await cache.set('frac', answer('f'), 0.4, T0);
+    expect(await client.pTTL(`${prefix}frac`)).toBeLessThanOrEqual(1);
+    await cache.set('zero', answer('z'), 0, T0);
+    expect(await client.exists(`${prefix}zero`)).toBe(0);
+  });
+
+  it('keeps caches with different prefixes apart', async () => {
+    const a = new RedisResponseCache(client, { prefix: `${prefix}a:` });
+    const b = new RedisResponseCache(client, { prefix: `${prefix}b:` });
+    await a.set('same-key', answer('from a'), 60_000, T0);
+    expect(await b.get('same-key', T0)).toBeUndefined();
+    expect((await a.get('same-key', T0))!.result.text).toBe('from a');
+  });
+
+  it('treats an unreadable entry as a miss and reports it', async () => {
+    const errors: Error[] = [];
+    const cache = new RedisResponseCache(client, { prefix, onError: (e) => errors.push(e) });
+    await client.set(`${prefix}garbage`, 'not json');
+    await client.set(`${prefix}wrong-shape`, JSON.stringify({ result: { text: 1 } }));
+    expect(await cache.get('garbage', T0)).toBeUndefined();
+    expect(await cache.get('wrong-shape', T0)).toBeUndefined();
+    expect(errors).toHaveLength(2);
+  });
+
+  it('with a closed client, get is a miss, set does not throw, and both are reported', async () => {
+    const broken = await connectRedis(TEST_REDIS_URL!);
+    broken.destroy();
+    const errors: Error[] = [];
+    const cache = new RedisResponseCache(broken, { prefix, onError: (e) => errors.push(e) });
+    expect(await cache.get('k1', T0)).toBeUndefined();
+    await expect(cache.set('k9', answer('lost'), 60_000, T0)).resolves.toBeUndefined();
+    expect(errors).toHaveLength(2);
+    expect(await client.exists(`${prefix}k9`)).toBe(0);
+  });
+});
