@@ -1,7 +1,9 @@
-// Gateway overhead: the full pipeline (route resolution, retry ∘ breaker ∘ fallback, hashing, metrics,
-// batched invocation records to SQLite, one JSON log line per request) against a bare node:http keep-alive
-// proxy, both in front of the OpenAI-protocol simulator at zero latency. Every server runs in its own process;
-// the load generator runs here. Prints JSON and writes bench/results/gateway-overhead.json.
+// Gateway overhead: the full pipeline (API-key auth, route resolution, response-cache lookup, tenant/key/model
+// rate limits and a concurrency cap, retry ∘ breaker ∘ fallback, hashing, cost, metrics, batched invocation
+// records to SQLite, one JSON log line per request) against a bare node:http keep-alive proxy, all in front of
+// the OpenAI-protocol simulator at zero latency. Strata runs three ways: limits in-process with every request a
+// cache miss, limits on Redis with every request a cache miss, and every request a cache hit. Every server runs
+// in its own process; the load generator runs here. Prints JSON and writes bench/results/gateway-overhead.json.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +33,22 @@ const urlLine = (line: string): string | undefined => {
   return (JSON.parse(line) as { url: string }).url;
 };
 
+/** The start line of `strata serve --json`: its URL and the admin key a first start creates. */
+const serveLine = (line: string): { url: string; key: string } | undefined => {
+  if (!line.startsWith('{"url"')) return undefined;
+  const j = JSON.parse(line) as { url: string; adminKey?: string };
+  if (!j.adminKey) throw new Error('strata serve printed no admin key: is STRATA_HOME fresh?');
+  return { url: j.url, key: j.adminKey };
+};
+
+// Limits far above what the benchmark reaches: every request goes through the buckets and the queue, none waits.
+const LIMITS = `limits:
+  tenants: { '*': { rpm: 100000000, tpm: 100000000000 } }
+  keys: { rpm: 100000000, tpm: 100000000000 }
+`;
+const upstreamModel = (simUrl: string): string =>
+  `  up: { provider: openai, id: sim-model, endpoint: "${simUrl}/v1", pricing: { input: 3, output: 15 }, limits: { rpm: 100000000, tpm: 100000000000, concurrency: 1000 } }\n`;
+
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'strata-bench-'));
   // On a 2-core machine the server under test gets CPU 1 to itself; the load generator (this process) and
@@ -44,36 +62,61 @@ async function main(): Promise<void> {
   const config = join(home, 'strata.yaml');
   writeFileSync(
     config,
-    `models:\n  up: { provider: openai, id: sim-model, endpoint: "${sim.value}/v1" }\nroutes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000 }\n`,
+    `models:\n${upstreamModel(sim.value)}routes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000, cache: { ttlSeconds: 3600 } }\n${LIMITS}`,
   );
-  const strata = await spawnUntil(['dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'], { STRATA_HOME: home, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info' }, urlLine, SUT);
+  const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.STRATA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const serve = async (name: string, env: NodeJS.ProcessEnv) => {
+    const dir = join(home, name);
+    mkdirSync(dir);
+    return spawnUntil(['dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'], { STRATA_HOME: dir, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', ...env }, serveLine, SUT);
+  };
+  const strata = await serve('memory', { STRATA_REDIS_URL: '' });
+  const strataRedis = await serve('redis', { STRATA_REDIS_URL: redisUrl, STRATA_REDIS_PREFIX: `strata-bench-${process.pid}:` });
   const proxy = await spawnUntil([...tsx, 'bench/lib/bare-proxy.ts', sim.value], {}, urlLine, SUT);
 
-  const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'How much overhead does the gateway add?' }], temperature: 0 });
-  const targets = { simulator: sim.value, bareProxy: proxy.value, strata: strata.value };
+  const content = 'How much overhead does the gateway add?';
+  const fixedBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }], temperature: 0 });
+  // a different prompt per request: every one is a cache miss that goes upstream and is then stored
+  const missBody = (n: number): string => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} #${process.pid}-${n}-${Math.random()}` }], temperature: 0 });
+  interface Target {
+    url: string;
+    pid: number | undefined;
+    body: string | ((n: number) => string);
+    headers?: Record<string, string>;
+  }
+  const auth = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
+  const targets: Record<string, Target> = {
+    simulator: { url: sim.value, pid: sim.child.pid, body: fixedBody },
+    bareProxy: { url: proxy.value, pid: proxy.child.pid, body: fixedBody },
+    strata: { url: strata.value.url, pid: strata.child.pid, body: missBody, headers: auth(strata.value.key) },
+    strataRedis: { url: strataRedis.value.url, pid: strataRedis.child.pid, body: missBody, headers: auth(strataRedis.value.key) },
+    strataCacheHit: { url: strata.value.url, pid: strata.child.pid, body: fixedBody, headers: auth(strata.value.key) },
+  };
   interface Measurement {
     throughput: LoadResult;
     serial: LoadResult;
     cpuMsPerRequest: { server: number; simulator: number };
   }
-  const results: Record<string, Measurement[]> = { simulator: [], bareProxy: [], strata: [] };
-  const pids: Record<string, number | undefined> = { simulator: sim.child.pid, bareProxy: proxy.child.pid, strata: strata.child.pid };
+  const results: Record<string, Measurement[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+  const pids = { simulator: sim.child.pid };
   try {
     for (let r = 1; r <= ROUNDS; r++) {
-      for (const [name, url] of Object.entries(targets)) {
+      for (const [name, t] of Object.entries(targets)) {
+        const { url, body, headers } = t;
         // warm up connections, JIT and the SQLite writer
-        await runLoad({ url, path: '/v1/chat/completions', body, connections: CONNECTIONS, durationMs: 1500 });
-        const cpu0 = { server: cpuSeconds(pids[name]), sim: cpuSeconds(pids.simulator) };
-        const throughput = await runLoad({ url, path: '/v1/chat/completions', body, connections: CONNECTIONS, durationMs: DURATION_MS });
+        await runLoad({ url, path: '/v1/chat/completions', body, headers, connections: CONNECTIONS, durationMs: 1500 });
+        const cpu0 = { server: cpuSeconds(t.pid), sim: cpuSeconds(pids.simulator) };
+        const throughput = await runLoad({ url, path: '/v1/chat/completions', body, headers, connections: CONNECTIONS, durationMs: DURATION_MS });
         const perReq = (before: number, pid: number | undefined): number => Math.round(((cpuSeconds(pid) - before) * 1e6) / throughput.requests) / 1000;
-        const cpuMsPerRequest = { server: perReq(cpu0.server, pids[name]), simulator: perReq(cpu0.sim, pids.simulator) };
-        const serial = await runLoad({ url, path: '/v1/chat/completions', body, connections: 1, requests: SERIAL_REQUESTS });
+        const cpuMsPerRequest = { server: perReq(cpu0.server, t.pid), simulator: perReq(cpu0.sim, pids.simulator) };
+        if (throughput.errors > 0) process.stderr.write(`round ${r} ${name}: ${throughput.errors} requests failed\n`);
+        const serial = await runLoad({ url, path: '/v1/chat/completions', body, headers, connections: 1, requests: SERIAL_REQUESTS });
         results[name]!.push({ throughput, serial, cpuMsPerRequest });
         process.stderr.write(`round ${r} ${name}: ${throughput.rps} req/s at ${CONNECTIONS} connections, p50 ${serial.p50Ms} ms at concurrency 1\n`);
       }
     }
   } finally {
-    await Promise.all([stop(strata.child), stop(proxy.child), stop(sim.child)]);
+    await Promise.all([stop(strata.child), stop(strataRedis.child), stop(proxy.child), stop(sim.child)]);
     rmSync(home, { recursive: true, force: true });
   }
   const round = (x: number): number => Math.round(x * 1000) / 1000;
@@ -86,6 +129,8 @@ async function main(): Promise<void> {
     return { median: round(median(xs)), min: Math.min(...xs), max: Math.max(...xs), rounds: xs };
   };
   const S = results.strata!;
+  const R = results.strataRedis!;
+  const H = results.strataCacheHit!;
   const P = results.bareProxy!;
   const D = results.simulator!;
   const report = {
@@ -99,7 +144,8 @@ async function main(): Promise<void> {
       durationMs: DURATION_MS,
       serialRequests: SERIAL_REQUESTS,
       upstream: 'openai-protocol simulator, zero latency',
-      pipeline: 'route resolution, retry/breaker/fallback, HMAC prompt and output hashes, metrics, one JSON log line and one SQLite record per request',
+      pipeline:
+        'API-key auth, route resolution, response cache (miss: lookup + store; hit: replay), tenant/key rpm+tpm buckets, model rpm+tpm buckets and concurrency cap, adaptive throttle, retry/breaker/fallback, HMAC prompt and output hashes, cost, metrics, one JSON log line and one SQLite record per request',
     },
     summary: {
       throughputVsBareProxy: perRound((i) => S[i]!.throughput.rps / P[i]!.throughput.rps),
@@ -111,7 +157,18 @@ async function main(): Promise<void> {
       bareProxyAddedP50MsConcurrency1: perRound((i) => P[i]!.serial.p50Ms - D[i]!.serial.p50Ms),
       strataCpuMsPerRequest: perRound((i) => S[i]!.cpuMsPerRequest.server),
       bareProxyCpuMsPerRequest: perRound((i) => P[i]!.cpuMsPerRequest.server),
-      targets: { throughputVsBareProxy: '>= 0.5', addedP50MsConcurrency1: '< 0.3' },
+      redisLimitsThroughputVsBareProxy: perRound((i) => R[i]!.throughput.rps / P[i]!.throughput.rps),
+      redisLimitsRps: perRound((i) => R[i]!.throughput.rps),
+      redisLimitsAddedP50MsConcurrency1: perRound((i) => R[i]!.serial.p50Ms - D[i]!.serial.p50Ms),
+      cacheHitThroughputVsBareProxy: perRound((i) => H[i]!.throughput.rps / P[i]!.throughput.rps),
+      cacheHitRps: perRound((i) => H[i]!.throughput.rps),
+      cacheHitP50MsConcurrency1: perRound((i) => H[i]!.serial.p50Ms),
+      targets: {
+        throughputVsBareProxy: '>= 0.5',
+        redisLimitsThroughputVsBareProxy: '>= 0.5',
+        cacheHitThroughputVsBareProxy: '>= 1',
+        addedP50MsConcurrency1: '< 0.3',
+      },
     },
     results,
   };

@@ -16,7 +16,8 @@ export interface LoadResult {
 export async function runLoad(opts: {
   url: string;
   path: string;
-  body: string;
+  /** the request body, or a function of the request number (e.g. to defeat a cache) */
+  body: string | ((n: number) => string);
   connections: number;
   durationMs?: number;
   requests?: number;
@@ -33,10 +34,11 @@ export async function runLoad(opts: {
   const headers = { 'content-type': 'application/json', ...opts.headers };
   const worker = async (): Promise<void> => {
     while (performance.now() < endAt && sent < limit) {
-      sent++;
+      const n = sent++;
+      const body = typeof opts.body === 'string' ? opts.body : opts.body(n);
       const t0 = performance.now();
       try {
-        const res = await pool.request({ method: 'POST', path: opts.path, headers, body: opts.body });
+        const res = await pool.request({ method: 'POST', path: opts.path, headers, body });
         await res.body.text();
         if (res.statusCode !== 200) errors++;
         else latencies.push(performance.now() - t0);

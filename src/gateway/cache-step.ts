@@ -116,6 +116,10 @@ export function createCacheStep(deps: CacheStepDeps): Step {
     await next();
     // an answer from a budget's cheaper model is not what this key stands for: do not keep it
     if (ctx.downgradedBy !== undefined) return;
+    // nor is a fallback model's: the key names the primary, and replaying a degraded answer would serve it
+    // after the primary recovers, and to critical requests that may only get the primary or its equivalents
+    const answeredBy = ctx.meta?.model;
+    if (answeredBy !== primary.alias && !primary.equivalents.includes(answeredBy ?? '')) return;
     const ttlMs = policy.ttlSeconds * 1000;
     const save = (result: ChatResult): void => {
       const meta = ctx.meta!;

@@ -56,6 +56,12 @@ function rateBuckets(prefix: string, who: string, l: RateLimits | undefined, tok
   return out;
 }
 
+/** The tenant's own entry, else '*'. Own keys only: a tenant named 'constructor' must not find Object.prototype's. */
+function tenantLimits(tenants: Record<string, RateLimits>, tenant: string): RateLimits | undefined {
+  if (Object.hasOwn(tenants, tenant)) return tenants[tenant];
+  return Object.hasOwn(tenants, '*') ? tenants['*'] : undefined;
+}
+
 function tpmCharge(buckets: BucketSpec[], delta: number): BucketCharge[] {
   return buckets.filter((b) => b.key.endsWith(':tpm')).map((b) => ({ key: b.key, capacity: b.capacity, refillPerSec: b.refillPerSec, delta }));
 }
@@ -136,7 +142,7 @@ export class GatewayLimiter {
    */
   async admitRequest(tenant: string, keyId: string | undefined, estimate: number): Promise<(actualTokens: number) => void> {
     const buckets = [
-      ...rateBuckets(`t:${tenant}`, `tenant '${tenant}'`, this.#cfg.tenants[tenant] ?? this.#cfg.tenants['*'], estimate),
+      ...rateBuckets(`t:${tenant}`, `tenant '${tenant}'`, tenantLimits(this.#cfg.tenants, tenant), estimate),
       ...(keyId === undefined ? [] : rateBuckets(`k:${keyId}`, `API key ${keyId}`, this.#cfg.keys, estimate)),
     ];
     if (buckets.length === 0) return () => undefined;

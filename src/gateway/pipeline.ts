@@ -127,11 +127,17 @@ export class Gateway {
     const receivedAt = this.#clock.now();
     const invocationId = req.invocationId ?? newId('inv', receivedAt);
     const { plan, entry } = this.#deps.catalog.resolveEmbedding(req.model);
-    req.caller?.authorize?.(plan.name, [entry.alias]);
     const progress: InvokeProgress = { attempts: 0, fallbacks: 0, lastModel: undefined };
-    const rec = openRecord(invocationId, receivedAt, req.caller?.tenant ?? 'default', req.model, false, this.#deps.hasher.hash(req.input.join('\u0000')), req.tags ?? {});
+    const tenant = req.caller?.tenant ?? 'default';
+    const rec = openRecord(invocationId, receivedAt, tenant, req.model, false, this.#deps.hasher.hash(req.input.join('\u0000')), req.tags ?? {});
     rec.keyId = req.caller?.keyId ?? null;
+    let estimate: number | undefined;
+    const estimateTokens = (): number => (estimate ??= req.input.reduce((n, t) => n + countTokens(t), 0));
+    let settle: ((actual: number) => void) | undefined;
     try {
+      req.caller?.authorize?.(plan.name, [entry.alias]);
+      const limiter = this.#deps.limiter;
+      if (limiter?.hasRequestLimits) settle = await limiter.admitRequest(tenant, req.caller?.keyId, estimateTokens());
       const out = await invokeWithFallback({
         plan,
         chain: [entry],
@@ -142,9 +148,10 @@ export class Gateway {
         progress,
         random: this.#deps.random,
         attempt: (e, signal) => e.embedding!.embed({ texts: req.input, dimensions: req.dimensions, inputType: req.inputType, signal }),
-        admit: this.#admitter(() => req.input.reduce((n, t) => n + countTokens(t), 0)),
+        admit: this.#admitter(estimateTokens),
       });
       out.lease?.done({ usage: { inputTokens: out.value.usage.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 } });
+      settle?.(out.value.usage.inputTokens);
       markAnswered(rec, plan.name, out.entry, out.attempts, out.fallbacks);
       setUsage(rec, { inputTokens: out.value.usage.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, out.entry.price);
       rec.latencyMs = this.#clock.now() - receivedAt;
@@ -152,6 +159,7 @@ export class Gateway {
       return { meta: this.#meta(invocationId, plan, out.entry, out.attempts, out.fallbacks, 'bypass'), vectors: out.value.vectors, inputTokens: out.value.usage.inputTokens };
     } catch (e) {
       const err = toStrataError(e);
+      settle?.(0);
       markFailed(rec, err, progress);
       rec.latencyMs = this.#clock.now() - receivedAt;
       this.#finish(undefined, rec, entry.provider, 'embeddings');

@@ -56,12 +56,29 @@ function failureReason(err: StrataError): string {
   return 'unknown_key';
 }
 
+/**
+ * The path a request is served under, as the permission check must see it. The router matches
+ * percent-decoded paths, so the raw URL would let '/v1/%6beys' reach the keys API without
+ * 'keys:manage': a matched request is judged by its route's pattern (exactly what will serve it),
+ * an unmatched one by its decoded path (so a caller without the permission gets 403, never a 404).
+ */
+function routedPath(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route;
+  const raw = request.url.split('?', 1)[0]!;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** Adds the auth hook: every request except the open paths carries a valid key whose role grants what the path needs. */
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.decorateRequest('principal', undefined);
   const { keys, metrics } = opts;
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const path = request.url.split('?', 1)[0]!;
+    const path = routedPath(request);
     if (OPEN_PATHS.has(path) || (path === '/metrics' && !opts.metricsNeedKey)) return;
     try {
       request.principal = keys ? await keys.verify(request.headers.authorization) : NO_AUTH_PRINCIPAL;

@@ -17,8 +17,9 @@ export interface BedrockRoutesDeps {
  * The plugin scope has its own error and not-found handlers: everything under /model answers in
  * the AWS JSON error format, which the SDK turns into its exception classes.
  *
- * The SDK signs every request with SigV4. Strata does not verify AWS signatures: the authorization
- * header is ignored here until API keys arrive, which will then authenticate these routes too.
+ * Callers authenticate like everywhere else, with a Strata key as a bearer token: the SDK sends one
+ * as a Bedrock API key (`token: { token }`, `authSchemePreference: ['httpBearerAuth']`). SigV4
+ * signatures are refused with UnrecognizedClientException, as AWS refuses an unknown caller.
  */
 export function registerBedrockRoutes(app: FastifyInstance, deps: BedrockRoutesDeps): void {
   void app.register(

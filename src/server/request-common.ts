@@ -115,12 +115,15 @@ export function parseCacheControl(v: string | string[] | undefined): 'no-cache' 
 
 /** The parts of a gateway request that come from the HTTP exchange rather than the body's wire format. */
 export function exchangeFields(request: FastifyRequest, reply: FastifyReply) {
+  const invocationId = newId('inv');
+  // set now so that a refusal (rate limit, budget, forbidden) can be matched to its record as well
+  reply.header('x-strata-invocation-id', invocationId);
   return {
     priority: parsePriority(request.headers['x-strata-priority']),
     tags: parseTags(request.headers['x-strata-tags']),
     caller: callerOf(request),
     cacheControl: parseCacheControl(request.headers['cache-control']),
     signal: abortOnClose(reply),
-    invocationId: newId('inv'),
+    invocationId,
   };
 }

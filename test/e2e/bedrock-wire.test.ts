@@ -38,11 +38,13 @@ routes:
     models: [sonnet, haiku]
     retry: { maxAttempts: 2, baseMs: 1, capMs: 5 }
     attemptTimeoutMs: 5000
-`);
+`, {}, { auth: true });
+  // the Strata key travels as a Bedrock API key: the SDK's bearer-token auth scheme
   client = new BedrockRuntimeClient({
     endpoint: strata.url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDSTRATACLIENT', secretAccessKey: 'not-checked-by-strata' },
+    token: { token: strata.adminKey! },
+    authSchemePreference: ['httpBearerAuth'],
     requestHandler: new NodeHttpHandler(),
     maxAttempts: 1,
   });
@@ -58,6 +60,30 @@ afterEach(() => {
 });
 
 const ask: Message[] = [{ role: 'user', content: [{ text: 'Please repeat: the gateway works' }] }];
+
+describe('Bedrock wire auth', () => {
+  it('refuses a SigV4-signed client without a Strata key, with a Bedrock-shaped error', async () => {
+    const signed = new BedrockRuntimeClient({
+      endpoint: strata.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDSTRATACLIENT', secretAccessKey: 'not-checked-by-strata' },
+      requestHandler: new NodeHttpHandler(),
+      maxAttempts: 1,
+    });
+    try {
+      const err = await signed.send(new ConverseCommand({ modelId: 'default', messages: ask })).then(
+        () => undefined,
+        (e: unknown) => e as { name: string; message: string; $metadata: { httpStatusCode?: number } },
+      );
+      // AWS answers an unknown caller with 403 UnrecognizedClientException; so does Strata's Bedrock wire
+      expect(err?.$metadata.httpStatusCode).toBe(403);
+      expect(err?.name).toBe('UnrecognizedClientException');
+      expect(err?.message).toMatch(/Bearer/);
+    } finally {
+      signed.destroy();
+    }
+  });
+});
 
 async function records() {
   await strata.strata.writer.flush();
@@ -92,7 +118,7 @@ describe('Bedrock Runtime wire protocol served by Strata', () => {
     expect(out.usage!.outputTokens).toBe(3);
     expect(sim.counts()[SONNET]!.requests).toBe(1);
     // the SDK hides response headers; read them as raw HTTP does
-    const r = await fetch(`${strata.url}/model/support/converse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: ask }) });
+    const r = await fetch(`${strata.url}/model/support/converse`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${strata.adminKey!}` }, body: JSON.stringify({ messages: ask }) });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-strata-model')).toBe('sonnet');
     expect(r.headers.get('x-strata-attempts')).toBe('1');
@@ -204,15 +230,15 @@ describe('Bedrock Runtime wire protocol served by Strata', () => {
   });
 
   it('malformed JSON, an oversized body and unknown operations under /model answer in the AWS error format', async () => {
-    const bad = await fetch(`${strata.url}/model/support/converse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"messages": [' });
+    const bad = await fetch(`${strata.url}/model/support/converse`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${strata.adminKey!}` }, body: '{"messages": [' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('x-amzn-errortype')).toMatch(/^ValidationException/);
     expect(await bad.json()).toEqual({ message: 'The request body is not valid JSON.' });
-    const huge = await fetch(`${strata.url}/model/support/converse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x'.repeat(2_000_000) }] }] }) });
+    const huge = await fetch(`${strata.url}/model/support/converse`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${strata.adminKey!}` }, body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x'.repeat(2_000_000) }] }] }) });
     expect(huge.status).toBe(400);
     expect(huge.headers.get('x-amzn-errortype')).toMatch(/^ValidationException/);
     expect(((await huge.json()) as { message: string }).message).toContain('bodyLimitBytes');
-    const invoke = await fetch(`${strata.url}/model/support/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const invoke = await fetch(`${strata.url}/model/support/invoke`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${strata.adminKey!}` }, body: '{}' });
     expect(invoke.status).toBe(404);
     expect(invoke.headers.get('x-amzn-errortype')).toMatch(/^ResourceNotFoundException/);
     expect(((await invoke.json()) as { message: string }).message).toContain('converse-stream');

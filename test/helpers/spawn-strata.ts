@@ -6,6 +6,12 @@ import { dirname, join } from 'node:path';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
+// A test that times out never reaches its finally: servers it started must not outlive the test worker.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** Runs the real `strata` CLI from source (tsx) and collects its output. */
 export interface CliRun {
   code: number | null;
@@ -48,6 +54,8 @@ export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promis
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   const waiters: { text: string; resolve: () => void }[] = [];
   const check = (): void => {

@@ -158,6 +158,8 @@ export class BudgetGuard {
   }
 
   #forgetEndedWindows(now: number): void {
+    // without this an in-process store would keep every past window's counts for as long as the process runs
+    this.#spend.prune?.(now);
     for (const key of this.#scopes.keys()) {
       const start = Number(key.slice(key.lastIndexOf('|') + 1));
       const rule = this.#rules.find((r) => key.startsWith(`${r.name}|`));

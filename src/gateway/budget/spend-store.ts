@@ -16,6 +16,8 @@ export interface SpendStore {
   atLeast(key: string, usd: number, expiresAt: number): Promise<number>;
   /** true exactly once per key, across everyone sharing the store: alerts fire once per window */
   claimOnce(key: string, expiresAt: number): Promise<boolean>;
+  /** drops counts and claims that expired before `now` (Redis expires its own keys) */
+  prune?(now: number): void;
 }
 
 /** One process's counts; entries of past windows are dropped when a newer window is touched. */
