@@ -102,6 +102,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       redis ? new RedisConcurrencyStore(redis, `${prefix}limits:`) : new MemoryConcurrencyStore(),
       systemClock,
       metrics,
+      { batchCharges: redis !== undefined },
     );
     if (limiter.hasRequestLimits) steps.push(createRequestLimitsStep(limiter));
     const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer, limiter }, steps);

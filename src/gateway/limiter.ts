@@ -96,8 +96,18 @@ export class GatewayLimiter {
   readonly #clock: Clock;
   readonly #metrics: GatewayMetrics | undefined;
   readonly #gates = new Map<string, ModelGate>();
+  /** token corrections waiting to be sent together (shared stores only) */
+  readonly #pending = new Map<string, BucketCharge>();
+  #flushScheduled = false;
+  readonly #batchCharges: boolean;
 
-  constructor(cfg: LimiterConfig, rates: RateStore, slots: ConcurrencyStore, clock: Clock, metrics?: GatewayMetrics) {
+  /**
+   * `batchCharges`: send the after-the-fact token corrections of one event-loop turn as one call. Worth it
+   * on a shared store (a Redis round trip per correction otherwise); corrections never refuse anything,
+   * so sending them a moment later changes no decision made in between by more than that moment's usage.
+   */
+  constructor(cfg: LimiterConfig, rates: RateStore, slots: ConcurrencyStore, clock: Clock, metrics?: GatewayMetrics, opts: { batchCharges?: boolean } = {}) {
+    this.#batchCharges = opts.batchCharges ?? false;
     this.#cfg = cfg;
     this.#rates = rates;
     this.#clock = clock;
@@ -239,6 +249,23 @@ export class GatewayLimiter {
   #settle(buckets: BucketSpec[], delta: number): void {
     if (delta === 0) return;
     const charges = tpmCharge(buckets, delta);
-    if (charges.length > 0) void this.#rates.charge(charges, this.#clock.now()).catch(() => undefined);
+    if (charges.length === 0) return;
+    if (!this.#batchCharges) {
+      void this.#rates.charge(charges, this.#clock.now()).catch(() => undefined);
+      return;
+    }
+    for (const c of charges) {
+      const p = this.#pending.get(c.key);
+      if (p) p.delta += c.delta;
+      else this.#pending.set(c.key, { ...c });
+    }
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      const all = [...this.#pending.values()].filter((c) => c.delta !== 0);
+      this.#pending.clear();
+      if (all.length > 0) void this.#rates.charge(all, this.#clock.now()).catch(() => undefined);
+    });
   }
 }

@@ -1,0 +1,62 @@
+// CPU profile of `strata serve` under load (the gateway-overhead setup, one scenario at a time), to find
+// where the time goes. BENCH_SCENARIO=miss|hit|redis; writes the .cpuprofile to bench/results/profiles/ and
+// prints the top functions by self time.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoad } from './lib/load.js';
+import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount: number;
+}
+
+const scenario = process.env.BENCH_SCENARIO ?? 'miss';
+const home = mkdtempSync(join(tmpdir(), 'strata-prof-'));
+const pinned = canPin();
+if (pinned) pin(process.pid, '0');
+const urlLine = (line: string): string | undefined => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string }).url : undefined);
+const sim = await spawnUntil(['dist/cli/main.js', 'simulate', '--protocol', 'openai', '--port', '0', '--json', '--answer', 'The gateway adds little overhead.'], {}, urlLine, pinned ? '0' : undefined);
+const config = join(home, 'strata.yaml');
+writeFileSync(
+  config,
+  `models:\n  up: { provider: openai, id: sim-model, endpoint: "${sim.value}/v1", pricing: { input: 3, output: 15 }, limits: { rpm: 100000000, tpm: 100000000000, concurrency: 1000 } }\n` +
+    `routes:\n  bench: { models: [up], attemptTimeoutMs: 10000, cache: { ttlSeconds: 3600 } }\n` +
+    `limits:\n  tenants: { '*': { rpm: 100000000, tpm: 100000000000 } }\n  keys: { rpm: 100000000, tpm: 100000000000 }\n`,
+);
+const profDir = join(home, 'prof');
+const strata = await spawnUntil(
+  ['--cpu-prof', '--cpu-prof-dir', profDir, 'dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'],
+  { STRATA_HOME: home, STRATA_DATABASE_URL: '', STRATA_REDIS_URL: scenario === 'redis' ? 'redis://127.0.0.1:6379' : '', STRATA_REDIS_PREFIX: `prof-${process.pid}:` },
+  (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
+  pinned ? '1' : undefined,
+);
+const content = 'How much overhead does the gateway add?';
+const body =
+  scenario === 'hit'
+    ? JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }], temperature: 0 })
+    : (n: number) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} ${n} ${Math.random()}` }], temperature: 0 });
+const headers = { authorization: `Bearer ${strata.value.adminKey}` };
+await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 1500 });
+const r = await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 8000 });
+await stop(strata.child);
+await stop(sim.child);
+const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))!;
+const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as { nodes: Node[]; samples: number[] };
+const self = new Map<string, number>();
+let total = 0;
+for (const n of profile.nodes) {
+  const where = n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/');
+  const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+  self.set(key, (self.get(key) ?? 0) + n.hitCount);
+  total += n.hitCount;
+}
+const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 45));
+const outDir = join(ROOT, 'bench', 'results', 'profiles');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, `gateway-${scenario}.cpuprofile`), JSON.stringify(profile));
+process.stdout.write(`${scenario}: ${r.rps} req/s, ${r.errors} errors\n`);
+for (const [k, v] of top) process.stdout.write(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}\n`);
+rmSync(home, { recursive: true, force: true });
