@@ -10,6 +10,7 @@ import {
   RedisResponseCache,
   RedisSpendStore,
   GatewayLimiter,
+  LeasedRateStore,
   MemoryConcurrencyStore,
   MemoryRateStore,
   RedisConcurrencyStore,
@@ -22,6 +23,9 @@ import {
 } from './gateway/index.js';
 import { GatewayMetrics, createLogger, flushInvocationLog, type Logger } from './observe/index.js';
 import { createProviderModel } from './providers/registry.js';
+import { PromptRegistry } from './prompts/index.js';
+import { ExperimentStore } from './prompts/experiments/index.js';
+import { PromptRuntime, createPromptChangeBus, createRouteExperimentStep, createRoutePromptStep, type PromptChangeBus } from './prompts/runtime/index.js';
 import { InvocationWriter, connectRedis, getOrCreateHashKey, openStore, redactRedisUrl, type RedisClient, type Store } from './store/index.js';
 
 export interface CreateStrataOptions {
@@ -49,6 +53,12 @@ export interface Strata {
   readonly redis: RedisClient | undefined;
   /** where the data lives, for humans: a SQLite path or the PostgreSQL host */
   readonly storeDescription: string;
+  /** the prompt registry over the store (versions, labels, history) */
+  readonly promptRegistry: PromptRegistry;
+  /** A/B experiments over prompt versions and route models, and the feedback they are judged by */
+  readonly experiments: ExperimentStore;
+  /** prompts at run time: `strata.prompts.get(name, { label, fallback })`, cached and kept current across replicas */
+  readonly prompts: PromptRuntime;
   /** flush records, close providers and the store */
   close(): Promise<void>;
 }
@@ -62,6 +72,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
   const databaseUrl = env.STRATA_DATABASE_URL || undefined;
   const store = await openStore({ databaseUrl, home: env.STRATA_HOME || undefined });
   let redis: RedisClient | undefined;
+  let promptBus: PromptChangeBus | undefined;
   try {
     const redisUrl = env.STRATA_REDIS_URL || undefined;
     if (redisUrl) {
@@ -75,8 +86,26 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
         logger.error({ code: error.code, dropped }, 'invocation records could not be stored');
       },
     });
+    promptBus = createPromptChangeBus({
+      store,
+      databaseUrl,
+      redis,
+      redisPrefix: prefix,
+      onError: (e) => logger.warn({ err: { message: e.message } }, 'prompt change bus: connection trouble; label moves reach this replica after the cache TTL until it reconnects'),
+    });
+    // each needs the other: the runtime reads through the registry, the registry reports moves to the runtime
+    // feedback may arrive right after its answer: flushing the writer first means its record can be found
+    const experiments = new ExperimentStore(store, { flushInvocations: () => writer.flush() });
+    const promptRuntime: PromptRuntime = new PromptRuntime({ source: { get: (t, n, r) => promptRegistry.get(t, n, r) }, bus: promptBus, logger, experiments });
+    const promptRegistry = new PromptRegistry(store, { onLabelChange: (change) => promptRuntime.labelChanged(change) });
+    // Not fatal: without the listener, label moves still arrive within the cache TTL.
+    await promptBus.ready().catch((e: unknown) => logger.warn({ err: { message: e instanceof Error ? e.message : String(e) } }, 'prompt change bus did not start'));
     const catalog = new ModelCatalog(config, (alias) => createProviderModel(alias, config.models[alias]!, env), { metrics });
     const steps: Step[] = [];
+    const routePrompts = new Map(Object.entries(config.routes).flatMap(([name, r]) => (r.prompt ? [[name, r.prompt] as const] : [])));
+    // first of the extra steps: the cache, budgets and limits must see the rendered request
+    steps.push(createRouteExperimentStep(experiments, catalog));
+    if (routePrompts.size > 0) steps.push(createRoutePromptStep(promptRuntime, routePrompts));
     if (Object.values(config.routes).some((r) => r.cache)) {
       const cacheStore: ResponseCacheStore = redis
         ? new RedisResponseCache(redis, { prefix: `${prefix}cache:`, onError: () => metrics.cacheErrors.inc({ backend: 'redis' }) })
@@ -98,7 +127,8 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
         models: config.models,
         leaseMs: longestMs + 30_000,
       },
-      redis ? new RedisRateStore(redis, `${prefix}limits:`) : new MemoryRateStore(),
+      // on Redis, each replica serves from a small local share of every bucket (never more than the shared bucket gave)
+      redis ? new LeasedRateStore(new RedisRateStore(redis, `${prefix}limits:`)) : new MemoryRateStore(),
       redis ? new RedisConcurrencyStore(redis, `${prefix}limits:`) : new MemoryConcurrencyStore(),
       systemClock,
       metrics,
@@ -118,9 +148,14 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       keys,
       redis,
       storeDescription: store.description,
+      promptRegistry,
+      experiments,
+      prompts: promptRuntime,
       close() {
         closing ??= (async () => {
+          await promptRuntime.close();
           await writer.close();
+          await limiter.close();
           await catalog.close();
           await store.close();
           if (redis?.isOpen) await redis.close();
@@ -131,6 +166,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       },
     };
   } catch (e) {
+    await promptBus?.close();
     await store.close();
     if (redis?.isOpen) redis.destroy();
     throw e;

@@ -5,8 +5,10 @@ import { registerSimulateCommand } from '../load/simulator/index.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerPromptsCommand } from './commands/prompts.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUsageCommand } from './commands/usage.js';
+import { registerExperimentsCommand } from './commands/experiments.js';
 
 /** Builds the `strata` command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -21,7 +23,9 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerSimulateCommand(program);
   registerUsageCommand(program);
+  registerExperimentsCommand(program);
   registerKeysCommand(program);
+  registerPromptsCommand(program);
   return program;
 }
 

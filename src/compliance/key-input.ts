@@ -1,15 +1,8 @@
 import { NAME_PATTERN } from '../config/index.js';
-import { StrataError } from '../core/index.js';
+import { StrataError, TENANT_PATTERN, TENANT_RULE } from '../core/index.js';
 import { parseRole, type Role } from './roles.js';
 
-/**
- * Tenant names: 1–63 characters of lower-case letters, digits, '.', '_' and '-', starting with a
- * letter or digit. Lower case only, so 'Acme' and 'acme' can never split one customer's usage and
- * budgets in two; 63 characters and no spaces or ':' so a tenant fits a DNS label, a metric label,
- * a Redis key segment and a file name without escaping.
- */
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-export const TENANT_RULE = "use 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit";
+export { TENANT_PATTERN, TENANT_RULE };
 
 const MAX_LABEL_LENGTH = 100;
 // Control characters in a label could rewrite a terminal line in `strata keys list`.

@@ -5,16 +5,17 @@ export const ROLES = ['admin', 'developer', 'invoker', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What a request may do; the server checks one of these per route. */
-export type Permission = 'invoke' | 'keys:manage' | 'prompts:write' | 'kb:write' | 'usage:read' | 'audit:read';
+export type Permission = 'invoke' | 'keys:manage' | 'prompts:read' | 'prompts:write' | 'kb:write' | 'usage:read' | 'audit:read';
 
-export const PERMISSIONS: readonly Permission[] = ['invoke', 'keys:manage', 'prompts:write', 'kb:write', 'usage:read', 'audit:read'];
+export const PERMISSIONS: readonly Permission[] = ['invoke', 'keys:manage', 'prompts:read', 'prompts:write', 'kb:write', 'usage:read', 'audit:read'];
 
 // A table rather than code so that the matrix can be read (and reviewed) at a glance.
 const GRANTS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),
-  developer: new Set<Permission>(['invoke', 'prompts:write', 'kb:write', 'usage:read']),
+  developer: new Set<Permission>(['invoke', 'prompts:read', 'prompts:write', 'kb:write', 'usage:read']),
   invoker: new Set<Permission>(['invoke']),
-  auditor: new Set<Permission>(['usage:read', 'audit:read']),
+  // auditors read prompts (what was deployed when) but change nothing
+  auditor: new Set<Permission>(['usage:read', 'audit:read', 'prompts:read']),
 };
 
 /**

@@ -1,6 +1,6 @@
 import { LOCAL_MODEL_IDS, MODEL_TYPES, inferModelType, type ModelType } from './schema.js';
 import { describeValue, formatPath, type ConfigProblem } from './errors.js';
-import { isRecord } from '../core/index.js';
+import { TENANT_PATTERN, isRecord } from '../core/index.js';
 
 /**
  * Rules that span fields: names that must exist, chains without repeats or embedding models,
@@ -104,8 +104,6 @@ function checkRouteCache(name: string, r: Raw, models: Raw, problems: ConfigProb
   else if (rawModelType(model) !== 'embedding') problems.push({ path, message: `'${emb}' is a chat model; the semantic cache needs an embedding model` });
 }
 
-/** Tenant names as API keys carry them; '*' where a setting applies to each tenant. */
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 function checkBudget(name: string, b: Raw, models: Raw, problems: ConfigProblem[]): void {
   const at = (...rest: (string | number)[]): string => formatPath(['budgets', name, ...rest]);

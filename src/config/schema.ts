@@ -108,6 +108,12 @@ export const routeCacheSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * A registry prompt reference: `name`, `name@label` or `name@version` (the registry's own rules,
+ * repeated here because config sits below the prompt module).
+ */
+export const PROMPT_REF_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*(@([a-z][a-z0-9._-]{0,31}|[1-9][0-9]*))?$/;
+
 export const routeSchema = z.strictObject({
   /** fallback chain, tried in order */
   models: z.array(z.string()).min(1),
@@ -115,6 +121,12 @@ export const routeSchema = z.strictObject({
   attemptTimeoutMs: positiveInt.default(30_000),
   deadlineMs: positiveInt.optional(),
   cache: routeCacheSchema.optional(),
+  /** a registry prompt (`support/answer@production`) that chat requests to this route are rendered from */
+  prompt: z
+    .string()
+    .max(170)
+    .regex(PROMPT_REF_PATTERN, { error: "expected a prompt reference: name, name@label or name@version (e.g. support/answer@production)" })
+    .optional(),
 });
 
 export const breakerSchema = z.strictObject({
@@ -185,6 +197,12 @@ export const strataConfigSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   cache: cacheSchema.prefault({}),
   budgets: z.record(name, budgetSchema).default({}),
+  feedback: z
+    .strictObject({
+      /** tenants whose users' feedback comments are kept; for every other tenant only the score is stored (never list PHI tenants) */
+      textTenants: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
 });
 
 export type StrataConfig = z.infer<typeof strataConfigSchema>;

@@ -6,3 +6,4 @@ export * from './tokenizer.js';
 export * from './clock.js';
 export * from './guards.js';
 export * from './retry-after.js';
+export * from './tenant.js';

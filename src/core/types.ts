@@ -148,6 +148,11 @@ export interface InvocationRecord {
   cache: CacheStatus | null;
   /** name of the budget that moved the request to a cheaper model, if one did */
   downgradedBy: string | null;
+  /** the prompt version the request rendered, `name@version`; null when it named no prompt */
+  prompt: string | null;
+  /** the experiment that chose how this request was served, and its arm (null outside experiments) */
+  experiment: string | null;
+  arm: string | null;
 }
 
 export type CacheStatus = 'hit' | 'miss' | 'bypass';

@@ -241,6 +241,11 @@ export class GatewayLimiter {
     }
   }
 
+  /** Returns what this replica holds of shared buckets (a leased store's allowances). */
+  async close(): Promise<void> {
+    await this.#rates.close?.();
+  }
+
   /** the adaptive throttle's current limit for a model (requests/minute; undefined = not limiting) */
   adaptiveRateRpm(alias: string): number | undefined {
     return this.#gates.get(alias)?.throttle?.rateRpm;

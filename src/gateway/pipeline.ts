@@ -267,6 +267,8 @@ export class Gateway {
       throw err;
     }
     const meta = ctx.meta!;
+    // set here rather than where meta is built (invoke, cache hit): one place covers every way of answering
+    if (req.prompt !== undefined) meta.prompt = req.prompt;
     const entry = ctx.progress.lastModel!;
     markAnswered(rec, meta.route, entry, meta.attempts, meta.fallbacks);
     if (ctx.result) {
@@ -313,12 +315,23 @@ export class Gateway {
 
   #finish(ctx: ChatContext | undefined, rec: InvocationRecord, provider: string, operation: 'chat' | 'embeddings'): void {
     if (ctx) {
+      if (ctx.req.prompt !== undefined) {
+        rec.prompt = ctx.req.prompt;
+        // a route's bound prompt may have replaced the messages after the record was opened: hash what was sent
+        rec.promptHash = this.#deps.hasher.hash(normalisePrompt(ctx.req.messages));
+      }
       if (ctx.cache !== undefined) rec.cache = ctx.cache;
       if (ctx.cache === 'hit') {
         rec.attempts = 0;
         rec.costUsd = 0;
       }
       if (ctx.downgradedBy !== undefined) rec.downgradedBy = ctx.downgradedBy;
+      // only requests the arm really served count for it: a refusal before any call (limits, budgets) does not
+      const exp = ctx.req.experiment;
+      if (exp && rec.attempts > 0) {
+        rec.experiment = exp.id;
+        rec.arm = exp.arm;
+      }
       for (const hook of ctx.finishHooks) {
         try {
           hook(rec);

@@ -47,6 +47,9 @@ export function openRecord(
     keyId: null,
     cache: null,
     downgradedBy: null,
+    prompt: null,
+    experiment: null,
+    arm: null,
   };
 }
 

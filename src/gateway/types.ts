@@ -63,6 +63,14 @@ export interface GatewayChatRequest {
   invocationId?: string;
   /** epoch ms the request arrived (defaults to now) */
   receivedAt?: number;
+  /** `name@version` of the registry prompt the messages were rendered from: recorded and sent as x-strata-prompt */
+  prompt?: string;
+  /** who the request is for (x-strata-subject): keeps an experiment's assignment sticky per user */
+  subject?: string;
+  /** the experiment and arm that chose the prompt version or model; recorded once the arm was called */
+  experiment?: { id: string; arm: string };
+  /** variables for the prompt bound to the requested route (strata.yaml `routes.<name>.prompt`) */
+  variables?: Record<string, unknown>;
 }
 
 /** What the caller learns about how the request was served (the x-strata-* headers). */
@@ -77,6 +85,8 @@ export interface InvocationMeta {
   fallbacks: number;
   /** how the response cache treated the request (x-strata-cache); bypass when the route has no cache */
   cache: CacheStatus;
+  /** `name@version` of the rendered prompt, when the request came from one (x-strata-prompt) */
+  prompt?: string;
 }
 
 export interface GatewayChatResponse {

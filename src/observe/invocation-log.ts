@@ -48,7 +48,8 @@ export function logInvocation(logger: Logger, rec: InvocationRecord): void {
     `,"cacheWriteTokens":${rec.cacheWriteTokens},"latencyMs":${rec.latencyMs},"ttftMs":${rec.ttftMs ?? 'null'}` +
     `,"promptHash":${str(rec.promptHash)},"outputHash":${str(rec.outputHash)},"finishReason":${str(rec.finishReason)}` +
     `,"tags":${JSON.stringify(rec.tags)},"costUsd":${rec.costUsd ?? 'null'},"keyId":${str(rec.keyId)}` +
-    `,"cache":${str(rec.cache)},"downgradedBy":${str(rec.downgradedBy)}}\n`;
+    `,"cache":${str(rec.cache)},"downgradedBy":${str(rec.downgradedBy)},"prompt":${str(rec.prompt)}` +
+    `,"experiment":${str(rec.experiment)},"arm":${str(rec.arm)}}\n`;
   let batch = batches.get(stream);
   if (!batch) {
     batch = { lines: '', scheduled: false };

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { StrataError, toStrataError } from '../core/index.js';
-import type { Gateway } from '../gateway/index.js';
+import { StrataError, isRecord, toStrataError } from '../core/index.js';
+import type { Gateway, GatewayChatRequest } from '../gateway/index.js';
 import { exchangeFields, fromFastifyError, retryAfterSeconds, strataHeaders } from './request-common.js';
 import { registerUsageRoutes } from './usage-routes.js';
 import type { GatewayMetrics, Logger } from '../observe/index.js';
@@ -11,6 +11,11 @@ import { registerBedrockRoutes } from './bedrock-routes.js';
 import { registerAuth } from './auth.js';
 import { registerKeyRoutes } from './keys-routes.js';
 import type { KeyStore } from '../compliance/index.js';
+import type { PromptRegistry } from '../prompts/index.js';
+import type { PromptRuntime } from '../prompts/runtime/index.js';
+import { registerPromptRoutes } from './prompt-routes.js';
+import { registerExperimentRoutes } from './experiment-routes.js';
+import type { ExperimentStore } from '../prompts/experiments/index.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -27,6 +32,8 @@ export interface ServerOptions {
   isReady?: () => Promise<boolean> | boolean;
   /** called once closing has begun: from then on new requests get 503 or a refused connection */
   onDraining?: () => void;
+  /** the prompt registry and runtime behind /v1/prompts (absent: those paths answer 404) */
+  prompts?: { registry: PromptRegistry; runtime: PromptRuntime; experiments?: ExperimentStore; feedbackTextTenants?: string[] };
 }
 
 /** The fastify app: translates the OpenAI wire format to and from the gateway pipeline. */
@@ -102,12 +109,18 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseChatBody(request.body);
-    const common = {
+    const common: GatewayChatRequest = {
       model: body.model,
       messages: body.messages,
       params: body.params,
       ...exchangeFields(request, reply),
     };
+    const variables = (request.body as Record<string, unknown>).strata_variables;
+    if (variables !== undefined && variables !== null) {
+      // for a route bound to a registry prompt (see createRoutePromptStep)
+      if (!isRecord(variables)) throw new StrataError('invalid_request', "'strata_variables' must be an object of name → value.", { details: { param: 'strata_variables' } });
+      common.variables = variables;
+    }
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
       const { meta, result } = await gateway.chat(common);
@@ -141,6 +154,10 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   registerBedrockRoutes(app, { gateway, logger });
   registerUsageRoutes(app, { store: opts.store });
   registerKeyRoutes(app, { keys: opts.keys, gateway });
+  registerPromptRoutes(app, { gateway, prompts: opts.prompts });
+  if (opts.prompts?.experiments) {
+    registerExperimentRoutes(app, { store: opts.prompts.experiments, registry: opts.prompts.registry, feedbackTextTenants: opts.prompts.feedbackTextTenants });
+  }
   return app;
 }
 

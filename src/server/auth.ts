@@ -34,7 +34,12 @@ export function requiredPermission(method: string, path: string): Permission | u
   if (path === '/v1/usage' || path.startsWith('/v1/usage/')) return 'usage:read';
   if (path === '/v1/keys' || path.startsWith('/v1/keys/')) return 'keys:manage';
   if (path === '/v1/audit' || path.startsWith('/v1/audit/')) return 'audit:read';
-  if (/^\/v1\/(prompts|experiments|evals)(\/|$)/.test(path)) return 'prompts:write';
+  if (/^\/v1\/prompts(\/|$)/.test(path)) {
+    // rendering a prompt into a model call is a call like any other; reading needs less than changing
+    if (method === 'POST' && path.endsWith('/completions')) return 'invoke';
+    return method === 'GET' || method === 'HEAD' ? 'prompts:read' : 'prompts:write';
+  }
+  if (/^\/v1\/(experiments|evals)(\/|$)/.test(path)) return 'prompts:write';
   if (/^\/v1\/knowledge-bases(\/|$)/.test(path)) {
     // asking a knowledge base is a call like a model call; changing one is a developer's job
     return method === 'POST' && /\/(retrieve|retrieve-and-generate)$/.test(path) ? 'invoke' : 'kb:write';
@@ -64,7 +69,9 @@ function failureReason(err: StrataError): string {
  */
 function routedPath(request: FastifyRequest): string {
   const route = request.routeOptions.url;
-  if (route !== undefined) return route;
+  // A wildcard pattern (prompt names contain '/') does not say which action is asked for: judge the
+  // decoded path, which is exactly what the wildcard handler parses.
+  if (route !== undefined && !route.endsWith('*')) return route;
   const raw = request.url.split('?', 1)[0]!;
   try {
     return decodeURIComponent(raw);

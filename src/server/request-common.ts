@@ -56,12 +56,14 @@ export function abortOnClose(reply: FastifyReply): AbortSignal {
 
 /** The x-strata-* response headers of a served invocation. */
 export function strataHeaders(meta: InvocationMeta): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     'x-strata-invocation-id': meta.invocationId,
     'x-strata-model': meta.model,
     'x-strata-attempts': String(meta.attempts),
     'x-strata-cache': meta.cache,
   };
+  if (meta.prompt !== undefined) headers['x-strata-prompt'] = meta.prompt;
+  return headers;
 }
 
 /** Fastify's own errors (body parsing, limits, content type) in our vocabulary; anything else passes through. */
@@ -104,6 +106,15 @@ export function callerOf(request: FastifyRequest): Caller {
   return { tenant: p.tenant, keyId: p.keyId, authorize: (route, models) => assertMayUse(p, route, models) };
 }
 
+/** Reads `x-strata-subject` (the end user an experiment keeps sticky): 1-200 printable characters. */
+export function parseSubject(v: string | string[] | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v) || v.length === 0 || v.length > 200 || /\p{Cc}/u.test(v)) {
+    throw new StrataError('invalid_request', 'x-strata-subject must be one value of 1-200 printable characters.');
+  }
+  return v;
+}
+
 /** Reads `cache-control: no-cache | no-store` (other directives are ignored). */
 export function parseCacheControl(v: string | string[] | undefined): 'no-cache' | 'no-store' | undefined {
   if (v === undefined) return undefined;
@@ -123,6 +134,7 @@ export function exchangeFields(request: FastifyRequest, reply: FastifyReply) {
     tags: parseTags(request.headers['x-strata-tags']),
     caller: callerOf(request),
     cacheControl: parseCacheControl(request.headers['cache-control']),
+    subject: parseSubject(request.headers['x-strata-subject']),
     signal: abortOnClose(reply),
     invocationId,
   };

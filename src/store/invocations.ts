@@ -6,7 +6,7 @@ import type { InvocationsTable } from './schema.js';
 
 type InvocationRow = Selectable<InvocationsTable>;
 
-const COLUMNS_PER_ROW = 27;
+const COLUMNS_PER_ROW = 30;
 /** SQLite's historical default bind-variable limit (999); PostgreSQL allows 65535. */
 const MAX_VARIABLES = { sqlite: 999, postgres: 65_535 } as const;
 
@@ -39,6 +39,9 @@ function toRow(r: InvocationRecord): Insertable<InvocationsTable> {
     key_id: r.keyId,
     cache: r.cache,
     downgraded_by: r.downgradedBy,
+    prompt: r.prompt,
+    experiment: r.experiment,
+    arm: r.arm,
   };
 }
 
@@ -81,6 +84,9 @@ function fromRow(row: InvocationRow): InvocationRecord {
     keyId: row.key_id,
     cache: row.cache === 'hit' || row.cache === 'miss' || row.cache === 'bypass' ? row.cache : null,
     downgradedBy: row.downgraded_by,
+    prompt: row.prompt,
+    experiment: row.experiment,
+    arm: row.arm,
   };
 }
 
@@ -88,7 +94,7 @@ const SQLITE_COLUMNS = [
   'id', 'ts', 'tenant', 'route', 'model_requested', 'model_answered', 'provider_model_id', 'attempts', 'fallbacks',
   'status', 'error_code', 'http_status', 'stream', 'input_tokens', 'output_tokens', 'cache_read_tokens',
   'cache_write_tokens', 'latency_ms', 'ttft_ms', 'prompt_hash', 'output_hash', 'finish_reason', 'tags',
-  'cost_usd', 'key_id', 'cache', 'downgraded_by',
+  'cost_usd', 'key_id', 'cache', 'downgraded_by', 'prompt', 'experiment', 'arm',
 ] as const;
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, (rows: readonly InvocationRecord[]) => void>();
 
@@ -108,7 +114,7 @@ function insertSqlite(raw: BetterSqlite3.Database, records: readonly InvocationR
           r.id, r.ts, r.tenant, r.route, r.modelRequested, r.modelAnswered, r.providerModelId, r.attempts, r.fallbacks,
           r.status, r.errorCode, r.httpStatus, r.stream ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheReadTokens,
           r.cacheWriteTokens, r.latencyMs, r.ttftMs, r.promptHash, r.outputHash, r.finishReason, JSON.stringify(r.tags),
-          r.costUsd, r.keyId, r.cache, r.downgradedBy,
+          r.costUsd, r.keyId, r.cache, r.downgradedBy, r.prompt, r.experiment, r.arm,
         );
       }
     });

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Row types of the Strata database, shared by both engines. Booleans are stored as 0/1 integers and
@@ -39,6 +39,11 @@ export interface InvocationsTable {
   cache: string | null;
   /** budget that downgraded the request */
   downgraded_by: string | null;
+  /** `name@version` of the rendered prompt (added by migration 7) */
+  prompt: string | null;
+  /** experiment id and arm name (added by migration 8) */
+  experiment: string | null;
+  arm: string | null;
 }
 
 export interface SettingsTable {
@@ -68,6 +73,63 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** One prompt of a tenant (migration 6); its versions and labels hang off (tenant, name). */
+export interface PromptsTable {
+  tenant: string;
+  name: string;
+  /** chat | text: the type of the newest version */
+  type: string;
+  /** epoch ms */
+  created_at: number;
+}
+
+/** An immutable version of a prompt. */
+export interface PromptVersionsTable {
+  tenant: string;
+  name: string;
+  /** 1, 2, … per prompt */
+  version: number;
+  /** hex SHA-256 of the canonical content */
+  hash: string;
+  /** JSON of the validated PromptContent */
+  content: string;
+  message: string | null;
+  /** epoch ms */
+  created_at: number;
+  created_by: string;
+}
+
+/** Where a label of a prompt points now. */
+export interface PromptLabelsTable {
+  tenant: string;
+  name: string;
+  label: string;
+  version: number;
+  /** 0 or 1 */
+  protected: number;
+  /** epoch ms */
+  updated_at: number;
+  updated_by: string;
+}
+
+/** Every move of a label, append only; ids grow in commit order per prompt (writes to one prompt are serialised). */
+export interface PromptLabelEventsTable {
+  id: Generated<number>;
+  tenant: string;
+  name: string;
+  label: string;
+  /** null: the label was created */
+  from_version: number | null;
+  /** null: the label was removed */
+  to_version: number | null;
+  /** push | set | remove | rollback */
+  kind: string;
+  actor: string;
+  reason: string | null;
+  /** epoch ms */
+  at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -75,10 +137,50 @@ export interface MigrationsTable {
   applied_at: ColumnType<number, number, never>;
 }
 
+/** Row of `experiments` (migration 8). */
+export interface ExperimentsTable {
+  id: string;
+  tenant: string;
+  name: string;
+  /** prompt | route */
+  kind: string;
+  /** prompt name or route name */
+  target: string;
+  /** JSON array of ExperimentArm */
+  arms: string;
+  /** draft | running | paused | stopped */
+  status: string;
+  /** epoch ms */
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+  promoted_arm: string | null;
+}
+
+/** Row of `feedback` (migration 8): the last feedback given on one invocation. */
+export interface FeedbackTable {
+  invocation_id: string;
+  tenant: string;
+  key_id: string | null;
+  /** 0..1 */
+  score: number | null;
+  /** 1 up, 0 down */
+  thumbs: number | null;
+  /** only for tenants that allow free text */
+  comment: string | null;
+  created_at: number;
+}
+
 /** The whole schema as Kysely sees it; later migrations add their tables here. */
 export interface StrataDatabase {
   invocations: InvocationsTable;
   settings: SettingsTable;
   api_keys: ApiKeysTable;
+  prompts: PromptsTable;
+  prompt_versions: PromptVersionsTable;
+  prompt_labels: PromptLabelsTable;
+  prompt_label_events: PromptLabelEventsTable;
+  experiments: ExperimentsTable;
+  feedback: FeedbackTable;
   strata_migrations: MigrationsTable;
 }

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { StrataError } from '../core/index.js';
+import { StrataError, TENANT_PATTERN } from '../core/index.js';
 import type { Store } from './database.js';
 
 /** Tag keys as `x-strata-tags` accepts them; checked again here before a key reaches SQL. */
@@ -201,7 +201,7 @@ export function parseUsageArgs(
     throw new StrataError('invalid_request', `${prefix}since must be earlier than ${prefix}until.`);
   }
   const tenant = args.tenant === undefined || args.tenant === '' ? undefined : args.tenant;
-  if (tenant !== undefined && !/^[a-z0-9][a-z0-9._-]{0,62}$/.test(tenant)) {
+  if (tenant !== undefined && !TENANT_PATTERN.test(tenant)) {
     throw new StrataError('invalid_request', `${prefix}tenant '${tenant.slice(0, 40)}' is not a tenant name (lowercase letters, digits, '.', '_', '-').`);
   }
   return { by, since, until, granularity: parseGranularity(args.granularity), tenant };

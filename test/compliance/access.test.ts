@@ -34,9 +34,9 @@ describe('roles', () => {
   it('grants each role exactly its permissions', () => {
     const expected: Record<Role, Permission[]> = {
       admin: [...PERMISSIONS],
-      developer: ['invoke', 'prompts:write', 'kb:write', 'usage:read'],
+      developer: ['invoke', 'prompts:read', 'prompts:write', 'kb:write', 'usage:read'],
       invoker: ['invoke'],
-      auditor: ['usage:read', 'audit:read'],
+      auditor: ['prompts:read', 'usage:read', 'audit:read'],
     };
     for (const role of ROLES) {
       expect(PERMISSIONS.filter((p) => can(role, p)), role).toEqual(expected[role]);

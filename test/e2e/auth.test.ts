@@ -301,7 +301,11 @@ describe('roles', () => {
   });
 
   it('a developer gets past auth on prompts and knowledge bases (404: not built yet) where an invoker gets 403', async () => {
-    for (const path of ['/v1/prompts', '/v1/knowledge-bases', '/v1/knowledge-bases/kb1/documents', '/v1/evals/run']) {
+    // the prompt registry is built: a developer's empty push is a 400 about the body, not a 403
+    const push = await call('POST', '/v1/prompts', { key: developer.key, body: {} });
+    expect(push.status, push.text).toBe(400);
+    expect((await call('POST', '/v1/prompts', { key: invoker.key, body: {} })).status).toBe(403);
+    for (const path of ['/v1/knowledge-bases', '/v1/knowledge-bases/kb1/documents', '/v1/evals/run']) {
       const dev = await call('POST', path, { key: developer.key, body: {} });
       expect(dev.status, path).toBe(404);
       expect(errorOf(dev).code, path).toBe('not_found');

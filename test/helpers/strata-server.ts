@@ -39,6 +39,7 @@ export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {
     keys: opts.auth ? strata.keys : undefined,
     metricsNeedKey: config.server.metricsAuth,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    prompts: { registry: strata.promptRegistry, runtime: strata.prompts, experiments: strata.experiments, feedbackTextTenants: strata.config.feedback.textTenants },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

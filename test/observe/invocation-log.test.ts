@@ -7,7 +7,7 @@ const rec: InvocationRecord = {
   providerModelId: null, attempts: 2, fallbacks: 1, status: 'error', errorCode: 'upstream_throttled', httpStatus: 429, stream: true,
   inputTokens: 10, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, latencyMs: 12.5, ttftMs: null,
   promptHash: 'a'.repeat(64), outputHash: null, finishReason: null, tags: { feature: 'chat', segment: 'pro' }, costUsd: 1.5e-7,
-  keyId: 'k0123456789abcdef', cache: 'miss', downgradedBy: null,
+  keyId: 'k0123456789abcdef', cache: 'miss', downgradedBy: null, prompt: 'support/answer@3', experiment: null, arm: null,
 };
 
 describe('invocation log line', () => {

@@ -52,6 +52,7 @@ describe.each(engines)('invocations on $name', (engine) => {
       cacheReadTokens: 7,
       cacheWriteTokens: 9,
       finishReason: 'tool_calls',
+      prompt: 'support/answer@12',
       tags: { feature: 'summarise', segment: 'enterprise', 'note-ü': 'café ☕' },
       ts: 4_102_444_800_000, // year 2100: beyond int32 on purpose
     });

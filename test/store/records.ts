@@ -33,6 +33,9 @@ export function makeRecord(over: Partial<InvocationRecord> = {}): InvocationReco
     keyId: null,
     cache: null,
     downgradedBy: null,
+    prompt: null,
+    experiment: null,
+    arm: null,
     ...over,
   };
 }

@@ -57,6 +57,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     keys: authOn ? strata.keys : undefined,
     metricsNeedKey: config.server.metricsAuth,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    prompts: { registry: strata.promptRegistry, runtime: strata.prompts, experiments: strata.experiments, feedbackTextTenants: strata.config.feedback.textTenants },
     isReady: () => !draining,
     onDraining: () => {
       strata.logger.info('draining: not accepting new requests, finishing in-flight ones');

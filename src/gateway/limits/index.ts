@@ -5,3 +5,4 @@ export { MemoryConcurrencyStore, type ConcurrencyStore } from './concurrency.js'
 export { RedisConcurrencyStore } from './redis-concurrency-store.js';
 export { AdmissionQueue, type AdmissionQueueOptions } from './admission-queue.js';
 export { AdaptiveThrottle, type AdaptiveThrottleOptions } from './adaptive.js';
+export { LeasedRateStore, type LeasedRateStoreOptions } from './leased-rate-store.js';

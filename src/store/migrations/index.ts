@@ -8,11 +8,14 @@ import { settingsMigration } from './0002-settings.js';
 import { invocationCostMigration } from './0003-invocation-cost.js';
 import { apiKeysMigration } from './0004-api-keys.js';
 import { invocationAttributionMigration } from './0005-invocation-attribution.js';
+import { promptsMigration } from './0006-prompts.js';
+import { invocationPromptMigration } from './0007-invocation-prompt.js';
+import { experimentsMigration } from './0008-experiments.js';
 
 export type { Migration } from './types.js';
 
 /** Every schema change, oldest first. Append only. */
-export const MIGRATIONS: readonly Migration[] = [invocationsMigration, settingsMigration, invocationCostMigration, apiKeysMigration, invocationAttributionMigration];
+export const MIGRATIONS: readonly Migration[] = [invocationsMigration, settingsMigration, invocationCostMigration, apiKeysMigration, invocationAttributionMigration, promptsMigration, invocationPromptMigration, experimentsMigration];
 
 /** First key of the two-key advisory lock; the second is the schema, so schemas migrate independently. */
 const PG_LOCK_CLASS = 0x5354_5241; // "STRA"
