@@ -81,7 +81,7 @@ describe('strata keys', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ models: ['haiku'], routes: ['support'] });
     const viaEnv = await runCli(['keys', 'create', '--tenant', 'acme', '--role', 'developer', '--models', 'local'], { env: { ...env, STRATA_CONFIG: config } });
-    expect(oneLineFailure(viaEnv)).toBe('strata: Unknown model(s) in --models: local; configured models: haiku.');
+    expect(oneLineFailure(viaEnv)).toBe(`strata: Unknown model(s) in --models: local; configured models (${config}): haiku.`);
   });
 
   it('exits non-zero with a one-line reason on bad input, creating nothing', async () => {
@@ -93,9 +93,9 @@ describe('strata keys', () => {
     const tenant = oneLineFailure(await runCli(['keys', 'create', '--tenant', 'Acme Corp', '--role', 'invoker'], { env: fresh }));
     expect(tenant).toMatch(/^strata: Invalid tenant 'Acme Corp': use 1-63 lower-case letters/);
     const model = oneLineFailure(await runCli(['keys', 'create', '--tenant', 'acme', '--role', 'invoker', '--models', 'local,gpt-9'], { env: fresh }));
-    expect(model).toBe('strata: Unknown model(s) in --models: gpt-9; configured models: local, hash-embed.');
+    expect(model).toBe('strata: Unknown model(s) in --models: gpt-9; configured models (built-in defaults; pass --config or set STRATA_CONFIG): local, hash-embed.');
     const route = oneLineFailure(await runCli(['keys', 'create', '--tenant', 'acme', '--role', 'invoker', '--routes', 'local'], { env: fresh }));
-    expect(route).toBe('strata: Unknown route(s) in --routes: local (model aliases go in --models); configured routes: default.');
+    expect(route).toBe('strata: Unknown route(s) in --routes: local (model aliases go in --models); configured routes (built-in defaults; pass --config or set STRATA_CONFIG): default.');
     const missing = oneLineFailure(await runCli(['keys', 'create', '--role', 'invoker'], { env: fresh }));
     expect(missing).toMatch(/--tenant/);
     // input is checked before the store is opened: bad input leaves no database behind

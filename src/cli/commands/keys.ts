@@ -32,17 +32,17 @@ function splitList(flag: string, value: string | undefined): string[] | undefine
 }
 
 /** Throws unless every name is configured, listing the known ones, so a typo never makes a key that can call nothing. */
-function checkKnown(config: StrataConfig, models: string[] | undefined, routes: string[] | undefined): void {
+function checkKnown(config: StrataConfig, models: string[] | undefined, routes: string[] | undefined, source: string): void {
   const knownModels = Object.keys(config.models);
   const knownRoutes = Object.keys(config.routes);
   const badModels = (models ?? []).filter((m) => !knownModels.includes(m));
   if (badModels.length > 0) {
-    throw new StrataError('invalid_request', `Unknown model(s) in --models: ${badModels.join(', ')}; configured models: ${knownModels.join(', ') || '(none)'}.`);
+    throw new StrataError('invalid_request', `Unknown model(s) in --models: ${badModels.join(', ')}; configured models (${source}): ${knownModels.join(', ') || '(none)'}.`);
   }
   const badRoutes = (routes ?? []).filter((r) => !knownRoutes.includes(r));
   if (badRoutes.length > 0) {
     const hint = badRoutes.some((r) => knownModels.includes(r)) ? ' (model aliases go in --models)' : '';
-    throw new StrataError('invalid_request', `Unknown route(s) in --routes: ${badRoutes.join(', ')}${hint}; configured routes: ${knownRoutes.join(', ') || '(none)'}.`);
+    throw new StrataError('invalid_request', `Unknown route(s) in --routes: ${badRoutes.join(', ')}${hint}; configured routes (${source}): ${knownRoutes.join(', ') || '(none)'}.`);
   }
 }
 
@@ -79,7 +79,12 @@ export function registerKeysCommand(program: Command): void {
       const routes = splitList('--routes', flags.routes);
       // Everything is checked before the store is opened, so bad input never creates a database.
       const input = validateKeyInput({ tenant: flags.tenant, role: parseRole(flags.role), name: flags.name, models, routes });
-      if (models !== undefined || routes !== undefined) checkKnown(loadConfig({ path: flags.config, env: process.env }), models, routes);
+      if (models !== undefined || routes !== undefined) {
+        const path = flags.config ?? (process.env.STRATA_CONFIG || undefined);
+        // checking against the built-in defaults is rarely what was meant: say where the names came from
+        const source = path ?? 'built-in defaults; pass --config or set STRATA_CONFIG';
+        checkKnown(loadConfig({ path, env: process.env }), models, routes, source);
+      }
       const { info, key } = await withKeyStore((ks) =>
         ks.create({ tenant: input.tenant, role: input.role, name: input.name ?? undefined, models, routes }),
       );
