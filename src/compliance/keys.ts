@@ -53,8 +53,11 @@ const MAX_CACHED_KEYS = 10_000;
 const AUTH_COLUMNS = ['id', 'tenant', 'role', 'models', 'routes', 'secret_hash', 'revoked_at'] as const;
 const INFO_COLUMNS = [...AUTH_COLUMNS, 'name', 'created_at'] as const;
 
-function unauthorized(message: string): StrataError {
-  return new StrataError('unauthorized', message);
+/** Why a key was refused, for metrics (the message is for people). */
+export type AuthFailureReason = 'missing' | 'not_bearer' | 'malformed' | 'unknown_key' | 'revoked';
+
+function unauthorized(message: string, reason: AuthFailureReason): StrataError {
+  return new StrataError('unauthorized', message, { details: { reason } });
 }
 
 function parseList(text: string | null, id: string): string[] | null {
@@ -101,13 +104,13 @@ function toPrincipal(row: AuthRow): Principal {
 function bearerKey(authorization: string | undefined): string {
   const value = authorization?.trim() ?? '';
   if (value === '') {
-    throw unauthorized(`Missing Authorization header; send 'Authorization: Bearer ${API_KEY_SHAPE}' (create a key with 'strata keys create').`);
+    throw unauthorized(`Missing Authorization header; send 'Authorization: Bearer ${API_KEY_SHAPE}' (create a key with 'strata keys create').`, 'missing');
   }
   const space = value.search(/[ \t]/);
   const scheme = space < 0 ? value : value.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') {
     const hint = value.startsWith('strata-') ? " (the key alone was sent: prefix it with 'Bearer ')" : '';
-    throw unauthorized(`The Authorization header is not a Bearer token${hint}; send 'Authorization: Bearer ${API_KEY_SHAPE}'.`);
+    throw unauthorized(`The Authorization header is not a Bearer token${hint}; send 'Authorization: Bearer ${API_KEY_SHAPE}'.`, 'not_bearer');
   }
   // Whatever follows is checked against the key's exact shape, so a stray space is "malformed".
   return space < 0 ? '' : value.slice(space).trim();
@@ -205,7 +208,7 @@ export class KeyStore {
   async verify(authorization: string | undefined): Promise<Principal> {
     const parsed = parseApiKey(bearerKey(authorization));
     if (!parsed) {
-      throw unauthorized(`Malformed API key; expected ${API_KEY_SHAPE} (check for a truncated or extra character).`);
+      throw unauthorized(`Malformed API key; expected ${API_KEY_SHAPE} (check for a truncated or extra character).`, 'malformed');
     }
     const digest = hashSecret(parsed.secret);
     const now = this.#clock.now();
@@ -219,7 +222,7 @@ export class KeyStore {
     if (row === undefined || !digestsEqual(Buffer.from(row.secret_hash, 'hex'), digest)) throw this.#unknown();
     if (row.revoked_at !== null) {
       this.#cache.delete(parsed.id);
-      throw unauthorized(`API key ${row.id} has been revoked; ask an admin for a new key ('strata keys create').`);
+      throw unauthorized(`API key ${row.id} has been revoked; ask an admin for a new key ('strata keys create').`, 'revoked');
     }
     const principal = toPrincipal(row);
     if (this.#cacheMs > 0 && this.#revocations === revocationsBefore) {
@@ -231,7 +234,7 @@ export class KeyStore {
   }
 
   #unknown(): StrataError {
-    return unauthorized("Unknown API key; check that it was copied whole, or create one with 'strata keys create'.");
+    return unauthorized("Unknown API key; check that it was copied whole, or create one with 'strata keys create'.", 'unknown_key');
   }
 
   async #lookup(id: string): Promise<AuthRow | undefined> {

@@ -48,17 +48,10 @@ export function requiredPermission(method: string, path: string): Permission | u
   return undefined;
 }
 
-const REASONS: [RegExp, string][] = [
-  [/missing/i, 'missing'],
-  [/bearer/i, 'not_bearer'],
-  [/malformed|shape/i, 'malformed'],
-  [/revoked/i, 'revoked'],
-];
-
 function failureReason(err: StrataError): string {
   if (err.code === 'forbidden') return 'forbidden';
-  for (const [re, reason] of REASONS) if (re.test(err.message)) return reason;
-  return 'unknown_key';
+  const reason = err.details?.reason;
+  return typeof reason === 'string' ? reason : 'unknown_key';
 }
 
 /**
