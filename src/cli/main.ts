@@ -9,6 +9,7 @@ import { registerPromptsCommand } from './commands/prompts.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
+import { registerKbCommand } from './commands/kb.js';
 
 /** Builds the `strata` command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerExperimentsCommand(program);
   registerKeysCommand(program);
   registerPromptsCommand(program);
+  registerKbCommand(program);
   return program;
 }
 

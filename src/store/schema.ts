@@ -171,6 +171,56 @@ export interface FeedbackTable {
   created_at: number;
 }
 
+/** Row of `knowledge_bases` (migration 9). */
+export interface KnowledgeBasesTable {
+  id: string;
+  tenant: string;
+  name: string;
+  /** JSON of the resolved KnowledgeBaseConfig: recorded so that results are reproducible */
+  config: string;
+  /** epoch ms */
+  created_at: number;
+  updated_at: number;
+}
+
+/** Row of `kb_documents` (migration 9): one ingested document of a knowledge base. */
+export interface KbDocumentsTable {
+  kb_id: string;
+  doc_id: string;
+  rel_path: string;
+  /** the loader's content hash: unchanged → re-ingestion skips the document */
+  content_hash: string;
+  /** JSON object of the document metadata */
+  metadata: string;
+  chunk_count: number;
+  token_count: number;
+  /** epoch ms */
+  ingested_at: number;
+}
+
+/** Row of `kb_chunks` (migration 9); on SQLite the FTS5 table `kb_chunks_fts` indexes `text` by rowid `id`. */
+export interface KbChunksTable {
+  id: Generated<number>;
+  kb_id: string;
+  doc_id: string;
+  ordinal: number;
+  text: string;
+  /** the text as the lexical analyser sees it (stop words out, stemmed): what FTS5 indexes */
+  lexical_text: string;
+  token_count: number;
+  start_offset: number;
+  end_offset: number;
+  /** JSON array of heading titles */
+  heading_path: string;
+  page: number | null;
+  /** hierarchical chunking: the parent chunk's text, returned instead of the child's */
+  parent_text: string | null;
+  /** JSON object: the document metadata, copied so filters run inside the chunk query */
+  metadata: string;
+  /** little-endian Float32Array bytes, L2-normalised */
+  embedding: Uint8Array;
+}
+
 /** The whole schema as Kysely sees it; later migrations add their tables here. */
 export interface StrataDatabase {
   invocations: InvocationsTable;
@@ -182,5 +232,8 @@ export interface StrataDatabase {
   prompt_label_events: PromptLabelEventsTable;
   experiments: ExperimentsTable;
   feedback: FeedbackTable;
+  knowledge_bases: KnowledgeBasesTable;
+  kb_documents: KbDocumentsTable;
+  kb_chunks: KbChunksTable;
   strata_migrations: MigrationsTable;
 }

@@ -11,11 +11,12 @@ import { invocationAttributionMigration } from './0005-invocation-attribution.js
 import { promptsMigration } from './0006-prompts.js';
 import { invocationPromptMigration } from './0007-invocation-prompt.js';
 import { experimentsMigration } from './0008-experiments.js';
+import { knowledgeBasesMigration } from './0009-knowledge-bases.js';
 
 export type { Migration } from './types.js';
 
 /** Every schema change, oldest first. Append only. */
-export const MIGRATIONS: readonly Migration[] = [invocationsMigration, settingsMigration, invocationCostMigration, apiKeysMigration, invocationAttributionMigration, promptsMigration, invocationPromptMigration, experimentsMigration];
+export const MIGRATIONS: readonly Migration[] = [invocationsMigration, settingsMigration, invocationCostMigration, apiKeysMigration, invocationAttributionMigration, promptsMigration, invocationPromptMigration, experimentsMigration, knowledgeBasesMigration];
 
 /** First key of the two-key advisory lock; the second is the schema, so schemas migrate independently. */
 const PG_LOCK_CLASS = 0x5354_5241; // "STRA"

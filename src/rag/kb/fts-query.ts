@@ -1,0 +1,21 @@
+import { analyzeTerms } from '../../providers/local/index.js';
+
+/**
+ * Lexical analysis shared by indexing and querying: the project's analyser (lower case, stop words out,
+ * a light stemmer), joined by spaces so FTS5's unicode61 tokenizer indexes exactly these terms.
+ */
+export function lexicalText(text: string): string {
+  return analyzeTerms(text).join(' ');
+}
+
+/**
+ * Turns user text into an FTS5 MATCH expression that cannot carry FTS syntax: every analysed term becomes
+ * a quoted string (a `"` inside doubled), joined with OR so that BM25 ranks by how many and how rare the
+ * matching terms are — natural-language queries rarely have every word in one chunk. Operators (AND, NEAR,
+ * *, ^, :, -) are either dropped as punctuation by the analyser or searched as plain words.
+ */
+export function ftsQuery(text: string, maxTerms = 64): string | undefined {
+  const unique = [...new Set(analyzeTerms(text.normalize('NFKC')))].slice(0, maxTerms);
+  if (unique.length === 0) return undefined;
+  return unique.map((w) => `"${w.replaceAll('"', '""')}"`).join(' OR ');
+}

@@ -1,0 +1,95 @@
+import type { ChunkingConfig, ResolvedChunkingConfig } from '../chunking/index.js';
+import type { DocumentMetadata } from '../loaders/index.js';
+import type { RetrievalFilter } from '../retrieve/index.js';
+
+/** What a knowledge base is created with; defaults are filled in before it is recorded. */
+export interface KnowledgeBaseConfigInput {
+  /** a model alias the gateway knows (default 'hash-embed') */
+  embeddingModel?: string;
+  /** default: fixed, 512 tokens, 15% overlap */
+  chunking?: ChunkingConfig;
+}
+
+/** The recorded config: every default resolved, so the same files give the same index later. */
+export interface KnowledgeBaseConfig {
+  embeddingModel: string;
+  chunking: ResolvedChunkingConfig;
+}
+
+export interface KnowledgeBase {
+  id: string;
+  tenant: string;
+  name: string;
+  config: KnowledgeBaseConfig;
+  /** epoch ms */
+  createdAt: number;
+  updatedAt: number;
+  /** counts over the stored documents and chunks */
+  documents: number;
+  chunks: number;
+}
+
+/**
+ * The one capability ingestion and search need from the gateway. Structural, so the gateway satisfies it
+ * without rag importing gateway, and tests can count calls.
+ */
+export interface EmbeddingGateway {
+  embed(req: {
+    model: string;
+    input: string[];
+    inputType?: 'document' | 'query';
+    caller?: { tenant: string };
+    tags?: Record<string, string>;
+  }): Promise<{ vectors: Float32Array[]; inputTokens: number }>;
+}
+
+export interface IngestProgress {
+  /** documents looked at so far (written, unchanged or skipped) */
+  seen: number;
+  relPath: string;
+  status: 'ingested' | 'unchanged' | 'skipped';
+}
+
+export interface IngestOptions {
+  /** remove documents of the knowledge base whose files are gone */
+  sync?: boolean;
+  include?: string[];
+  exclude?: string[];
+  /** called after each document is settled (its transaction committed); a throw stops ingestion there */
+  onProgress?: (p: IngestProgress) => void;
+  /** chunks per embedding call (default 64) */
+  batchSize?: number;
+}
+
+export interface IngestSummary {
+  /** documents (re)indexed in this run */
+  documents: number;
+  /** chunks written in this run */
+  chunks: number;
+  /** tokens of the chunks written (cl100k_base) */
+  tokens: number;
+  /** input tokens the embedder reported (what the tenant is billed for) */
+  embeddingTokens: number;
+  seconds: number;
+  skipped: { path: string; reason: string }[];
+  unchanged: number;
+  removed: number;
+}
+
+export type SearchMode = 'vector' | 'lexical' | 'hybrid';
+
+export interface SearchOptions {
+  mode?: SearchMode;
+  /** 1–100, default 5 */
+  k?: number;
+  filter?: RetrievalFilter;
+}
+
+/** One hit in the shape of Bedrock Knowledge Bases' Retrieve `retrievalResults[]`. */
+export interface RetrievalResult {
+  content: { text: string; type: 'TEXT' };
+  location: { type: 'CUSTOM'; customDocumentLocation: { id: string } };
+  /** the document's metadata (with the loader's `source` and `format`), the chunk's ordinal and its page */
+  metadata: DocumentMetadata & { 'x-strata-chunk': number; 'x-strata-page'?: number };
+  score: number;
+}
