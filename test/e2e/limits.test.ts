@@ -128,6 +128,15 @@ describe('tenant and key limits', () => {
     expect((await chat(s, 'local', 'short', acme.key)).status).toBe(200);
   });
 
+  it('a very large prompt is estimated at four characters a token (no BPE over a blob on the request path)', async () => {
+    const s = await serve('limits:\n  tenants:\n    acme: { tpm: 70000 }\n', true);
+    const acme = await invoker(s, 'acme');
+    // 300,000 characters without a space: one BPE piece per 64 characters would take seconds; chars/4 = 75,000 > 70,000
+    const r = await chat(s, 'local', 'q'.repeat(150_000) + 'z'.repeat(150_000), acme.key);
+    expect(r.status).toBe(400);
+    expect(r.body.error!.message).toMatch(/needs about 75000 tokens, more than the whole tenant 'acme' tokens\/minute \(70000\)/);
+  });
+
   it('a request estimated above the whole tpm is a 400 that says it can never be admitted', async () => {
     const s = await serve('limits:\n  tenants:\n    acme: { tpm: 300 }\n', true);
     const acme = await invoker(s, 'acme');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StrataError, countTokens, encodeTokens, type ChatChunk, type ChatRequest } from '../../src/core/index.js';
+import { StrataError, countTokens, decodeTokens, encodeTokens, type ChatChunk, type ChatRequest } from '../../src/core/index.js';
 import { createLocalExtractiveModel, splitSentences } from '../../src/providers/local/index.js';
 
 const model = createLocalExtractiveModel();
@@ -56,6 +56,17 @@ describe('memoised token counting', () => {
       expect(countTokens(t)).toBe(encodeTokens(t).length);
       expect(countTokens(t)).toBe(encodeTokens(t).length); // second call served from the memo
     }
+  });
+
+  it('counts a long run of one character in bounded time (the BPE is quadratic in a piece: pieces are sliced)', () => {
+    // 200,000 identical characters took minutes before; sliced they are counted like 782 short pieces
+    const run = 'x'.repeat(200_000);
+    expect(countTokens(run)).toBe(encodeTokens(run).length);
+    expect(countTokens(run)).toBeGreaterThan(20_000);
+    expect(decodeTokens(encodeTokens(`a ${run} b`))).toBe(`a ${run} b`);
+    // surrogate pairs are never cut: a long emoji run round-trips
+    const emoji = '🙂'.repeat(5_000);
+    expect(decodeTokens(encodeTokens(emoji))).toBe(emoji);
   });
 });
 
