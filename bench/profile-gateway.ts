@@ -1,5 +1,5 @@
 // CPU profile of `strata serve` under load (the gateway-overhead setup, one scenario at a time), to find
-// where the time goes. BENCH_SCENARIO=miss|hit|redis; writes the .cpuprofile to bench/results/profiles/ and
+// where the time goes. BENCH_SCENARIO=miss|hit|redis|hit-after-miss (cache filled by 20 s of misses first); writes the .cpuprofile to bench/results/profiles/ and
 // prints the top functions by self time.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,11 +34,13 @@ const strata = await spawnUntil(
   pinned ? '1' : undefined,
 );
 const content = 'How much overhead does the gateway add?';
+const missBody = (n: number) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} ${n} ${Math.random()}` }], temperature: 0 });
 const body =
-  scenario === 'hit'
+  scenario === 'hit' || scenario === 'hit-after-miss'
     ? JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }], temperature: 0 })
     : (n: number) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} ${n} ${Math.random()}` }], temperature: 0 });
 const headers = { authorization: `Bearer ${strata.value.adminKey}` };
+if (scenario === 'hit-after-miss') await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body: missBody, headers, connections: 32, durationMs: 20_000 });
 await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 1500 });
 const r = await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 8000 });
 await stop(strata.child);

@@ -113,3 +113,36 @@ describe('MemoryResponseCache', () => {
     expect(() => new MemoryResponseCache({ maxBytes: Number.NaN })).toThrow(StrataError);
   });
 });
+
+describe('MemoryResponseCache against a reference LRU', () => {
+  it('evicts exactly what a plain least-recently-used list would, over thousands of mixed operations', async () => {
+    // every entry has the same size, so the bound is a count: a list reference model is easy to trust
+    const sizeOf = (k: string): number => Buffer.byteLength(JSON.stringify(answer(`v-${k}`)));
+    const probe = new MemoryResponseCache({ maxBytes: 1_000_000 });
+    await probe.set('k0000', answer('v-k0000'), 60_000, T0);
+    const entryBytes = probe.bytes;
+    expect(entryBytes).toBeGreaterThan(sizeOf('k0000'));
+    const capacity = 50;
+    const cache = new MemoryResponseCache({ maxBytes: entryBytes * capacity });
+    const reference: string[] = []; // least recently used first
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let op = 0; op < 5000; op++) {
+      const k = `k${String(next() % 120).padStart(4, '0')}`;
+      if (next() % 3 === 0) {
+        await cache.set(k, answer(`v-${k}`), 60_000, T0);
+        const i = reference.indexOf(k);
+        if (i >= 0) reference.splice(i, 1);
+        reference.push(k);
+        if (reference.length > capacity) reference.shift();
+      } else {
+        const got = await cache.get(k, T0);
+        const i = reference.indexOf(k);
+        expect(got?.result.text ?? null).toBe(i >= 0 ? `v-${k}` : null);
+        if (i >= 0) reference.push(...reference.splice(i, 1));
+      }
+      expect(cache.size).toBe(reference.length);
+    }
+    expect(cache.bytes).toBe(entryBytes * reference.length);
+  });
+});
