@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StrataError, isRecord } from '../core/index.js';
-import { assertPermission, assertTenantName, type Permission } from '../compliance/index.js';
 import type { PromptRegistry } from '../prompts/index.js';
 import {
   EXPERIMENT_STATUSES,
@@ -13,6 +12,7 @@ import {
   type FeedbackInput,
 } from '../prompts/experiments/index.js';
 import { principalOf } from './auth.js';
+import { queryParam, requestTenant } from './request-common.js';
 
 export interface ExperimentRoutesDeps {
   store: ExperimentStore;
@@ -21,8 +21,6 @@ export interface ExperimentRoutesDeps {
   /** tenants whose feedback comments (free text) are stored; every other tenant's are dropped */
   feedbackTextTenants?: readonly string[];
 }
-
-type Query = Record<string, string | string[] | undefined>;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -54,26 +52,6 @@ function feedbackBody(f: Feedback) {
     ...(f.commentDropped ? { warning: 'The comment was not stored: this tenant does not allow free-text feedback.' } : {}),
     created_at: iso(f.createdAt),
   };
-}
-
-function queryParam(request: FastifyRequest, name: string): string | undefined {
-  const v = (request.query as Query)[name];
-  // a repeated parameter arrives as an array: a 400, never a database error
-  if (Array.isArray(v)) throw new StrataError('invalid_request', `Give '${name}' once.`);
-  return v === '' ? undefined : v;
-}
-
-/**
- * The tenant a request acts on: the key's own, or for admin keys the one named by ?tenant= (any other
- * key naming a foreign tenant is refused rather than silently served its own).
- */
-function tenantOf(request: FastifyRequest, permission: Permission): string {
-  const principal = principalOf(request);
-  const asked = queryParam(request, 'tenant');
-  if (asked === undefined) return principal.tenant;
-  assertTenantName(asked);
-  assertPermission(principal, permission, asked);
-  return asked;
 }
 
 /** Who acts, for created_by and the prompt label history: the key id, never its secret. */
@@ -128,25 +106,25 @@ export function registerExperimentRoutes(app: FastifyInstance, deps: ExperimentR
   const textTenants = new Set(deps.feedbackTextTenants ?? []);
 
   app.post('/v1/experiments', async (request, reply) => {
-    const tenant = tenantOf(request, 'prompts:write');
+    const tenant = requestTenant(request, 'prompts:write');
     const experiment = await store.create(tenant, createInput(request.body), actorOf(request).actor);
     return reply.code(201).send(experimentBody(experiment));
   });
 
   app.get('/v1/experiments', async (request, reply) => {
-    const tenant = tenantOf(request, 'prompts:write');
-    const status = queryParam(request, 'status');
+    const tenant = requestTenant(request, 'prompts:write');
+    const status = queryParam(request, 'status') || undefined;
     if (status !== undefined && !(EXPERIMENT_STATUSES as readonly string[]).includes(status)) {
       throw new StrataError('invalid_request', `status must be one of ${EXPERIMENT_STATUSES.join(', ')}.`);
     }
-    const target = queryParam(request, 'target');
+    const target = queryParam(request, 'target') || undefined;
     const list = await store.list(tenant, { ...(target === undefined ? {} : { target }), ...(status === undefined ? {} : { status: status as ExperimentStatus }) });
     return reply.send({ object: 'list', data: list.map(experimentBody) });
   });
 
   app.get<{ Params: { id: string } }>('/v1/experiments/:id', async (request, reply) => {
-    const tenant = tenantOf(request, 'prompts:write');
-    const seedText = queryParam(request, 'seed');
+    const tenant = requestTenant(request, 'prompts:write');
+    const seedText = queryParam(request, 'seed') || undefined;
     if (seedText !== undefined && !/^[0-9]{1,9}$/.test(seedText)) throw new StrataError('invalid_request', "'seed' must be a whole number.");
     const { experiment, results } = await store.results(tenant, request.params.id, seedText === undefined ? {} : { seed: Number(seedText) });
     return reply.send({ ...experimentBody(experiment), results, table: formatExperimentTable(results) });
@@ -154,7 +132,7 @@ export function registerExperimentRoutes(app: FastifyInstance, deps: ExperimentR
 
   for (const action of ['start', 'pause', 'stop'] as const) {
     app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${action}`, async (request, reply) => {
-      const tenant = tenantOf(request, 'prompts:write');
+      const tenant = requestTenant(request, 'prompts:write');
       bodyOf(request.body, [], '{} (or no body)');
       const experiment = await store[action](tenant, request.params.id, actorOf(request).actor);
       return reply.send(experimentBody(experiment));
@@ -162,7 +140,7 @@ export function registerExperimentRoutes(app: FastifyInstance, deps: ExperimentR
   }
 
   app.post<{ Params: { id: string } }>('/v1/experiments/:id/promote', async (request, reply) => {
-    const tenant = tenantOf(request, 'prompts:write');
+    const tenant = requestTenant(request, 'prompts:write');
     const { arm } = bodyOf(request.body, ['arm'], '{"arm": "<arm name>"}');
     if (typeof arm !== 'string' || arm === '') throw new StrataError('invalid_request', `Name the arm to promote: {"arm": "<arm name>"}.`);
     const { actor, actorRole } = actorOf(request);
@@ -174,7 +152,7 @@ export function registerExperimentRoutes(app: FastifyInstance, deps: ExperimentR
   });
 
   app.post('/v1/feedback', async (request, reply) => {
-    const tenant = tenantOf(request, 'invoke');
+    const tenant = requestTenant(request, 'invoke');
     const principal = principalOf(request);
     const input: FeedbackInput = { ...feedbackInput(request.body), ...(principal.keyId === 'no-auth' ? {} : { keyId: principal.keyId }) };
     const feedback = await store.recordFeedback(tenant, input, { storeText: textTenants.has(tenant) });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { StrataError, isRecord } from '../core/index.js';
 import { assertTenantName, type ApiKeyInfo, type KeyStore, type Role } from '../compliance/index.js';
 import type { Gateway } from '../gateway/index.js';
+import { queryParam } from './request-common.js';
 
 export interface KeyRoutesDeps {
   keys: KeyStore | undefined;
@@ -72,13 +73,9 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): vo
     return reply.code(201).send({ ...keyBody(info), key });
   });
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/v1/keys', async (request, reply) => {
-    // a repeated parameter arrives as an array: it must be a 400, not a database error
-    const [tenant, all] = (['tenant', 'all'] as const).map((name) => {
-      const v = request.query[name];
-      if (Array.isArray(v)) throw new StrataError('invalid_request', `Give '${name}' once.`);
-      return v;
-    });
+  app.get('/v1/keys', async (request, reply) => {
+    const tenant = queryParam(request, 'tenant');
+    const all = queryParam(request, 'all');
     if (tenant) assertTenantName(tenant);
     const list = await store().list({ tenant: tenant || undefined, includeRevoked: all === 'true' || all === '1' });
     return reply.send({ object: 'list', data: list.map(keyBody) });

@@ -1,8 +1,5 @@
 import { StrataError, isRecord } from '../core/index.js';
-import { assertTenantName, assertPermission, type Permission } from '../compliance/index.js';
 import { parsePromptRef, type PromptRef } from '../prompts/index.js';
-import type { FastifyRequest } from 'fastify';
-import { principalOf } from './auth.js';
 
 /*
  * Prompt names contain '/', so everything under /v1/prompts/ is one wildcard route and the path is
@@ -51,28 +48,6 @@ export function parsePromptPath(rest: string): PromptPath {
 export function parseRefText(text: string, what: string): PromptRef {
   if (text === '') throw new StrataError('invalid_request', `'${what}' must be a label or a version number.`);
   return /^[0-9]+$/.test(text) ? { version: Number(text) } : { label: text };
-}
-
-type Query = Record<string, string | string[] | undefined>;
-
-/** One query parameter given at most once. */
-export function queryParam(request: FastifyRequest, name: string): string | undefined {
-  const v = (request.query as Query)[name];
-  if (Array.isArray(v)) throw new StrataError('invalid_request', `Give '${name}' once.`);
-  return v;
-}
-
-/**
- * The tenant a prompt request acts on: the key's own, or for admin keys the one named by ?tenant=
- * (another key naming a foreign tenant is refused, never silently served its own).
- */
-export function promptTenant(request: FastifyRequest, permission: Permission): string {
-  const principal = principalOf(request);
-  const asked = queryParam(request, 'tenant');
-  if (asked === undefined || asked === '') return principal.tenant;
-  assertTenantName(asked);
-  assertPermission(principal, permission, asked);
-  return asked;
 }
 
 /** The body as an object (empty when there is none), or a 400. */

@@ -5,7 +5,8 @@ import { parsePromptFile, validatePromptContent, type LabelEvent, type PromptCon
 import type { PromptRuntime } from '../prompts/runtime/index.js';
 import { principalOf } from './auth.js';
 import { servePromptCompletion } from './prompt-completions.js';
-import { bodyObject, optionalText, parsePromptPath, parseRefText, promptTenant, queryParam, type PromptPath } from './prompt-path.js';
+import { bodyObject, optionalText, parsePromptPath, parseRefText, type PromptPath } from './prompt-path.js';
+import { queryParam, requestTenant } from './request-common.js';
 
 export interface PromptRoutesDeps {
   gateway: Gateway;
@@ -68,7 +69,7 @@ export function registerPromptRoutes(app: FastifyInstance, deps: PromptRoutesDep
   };
 
   app.get('/v1/prompts', async (request, reply) => {
-    const tenant = promptTenant(request, 'prompts:read');
+    const tenant = requestTenant(request, 'prompts:read');
     const list = await prompts().registry.list(tenant);
     return reply.send({
       object: 'list',
@@ -77,7 +78,7 @@ export function registerPromptRoutes(app: FastifyInstance, deps: PromptRoutesDep
   });
 
   app.post('/v1/prompts', async (request, reply) => {
-    const tenant = promptTenant(request, 'prompts:write');
+    const tenant = requestTenant(request, 'prompts:write');
     const input = pushInput(request.body);
     const out = await prompts().registry.push(tenant, input.content, { ...actorOf(request), message: input.message, label: input.label });
     return reply.code(out.created ? 201 : 200).send({
@@ -98,10 +99,10 @@ export function registerPromptRoutes(app: FastifyInstance, deps: PromptRoutesDep
       const { registry, runtime } = prompts();
       if (path.kind === 'action' && path.action === 'completions') {
         if (method !== 'POST') throw notAllowed(method, 'POST');
-        return servePromptCompletion(request, reply, { gateway: deps.gateway, runtime, name: path.name, ref: path.ref, tenant: promptTenant(request, 'invoke') });
+        return servePromptCompletion(request, reply, { gateway: deps.gateway, runtime, name: path.name, ref: path.ref, tenant: requestTenant(request, 'invoke') });
       }
       const read = method === 'GET';
-      const tenant = promptTenant(request, read ? 'prompts:read' : 'prompts:write');
+      const tenant = requestTenant(request, read ? 'prompts:read' : 'prompts:write');
       if (path.kind === 'prompt') {
         if (!read) throw notAllowed(method, 'GET');
         return reply.send(versionBody(await registry.get(tenant, path.name, path.ref)));

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError, newId, toStrataError } from '../core/index.js';
 import type { Caller, InvocationMeta, Priority } from '../gateway/index.js';
-import { assertMayUse } from '../compliance/index.js';
+import { assertMayUse, assertPermission, assertTenantName, type Permission } from '../compliance/index.js';
+import { principalOf } from './auth.js';
 import { TAG_KEY_PATTERN } from '../store/index.js';
 
 /** Reads `x-strata-priority` (critical | normal; absent = normal). */
@@ -138,4 +139,24 @@ export function exchangeFields(request: FastifyRequest, reply: FastifyReply) {
     signal: abortOnClose(reply),
     invocationId,
   };
+}
+
+/** One query parameter given at most once: a repeated one arrives as an array and is a 400, never a database error. */
+export function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const v = (request.query as Record<string, string | string[] | undefined>)[name];
+  if (Array.isArray(v)) throw new StrataError('invalid_request', `Give '${name}' once.`);
+  return v;
+}
+
+/**
+ * The tenant a request acts on: the key's own, or for admin keys the one named by ?tenant= (any other
+ * key naming a foreign tenant is refused rather than silently served its own).
+ */
+export function requestTenant(request: FastifyRequest, permission: Permission): string {
+  const principal = principalOf(request);
+  const asked = queryParam(request, 'tenant');
+  if (asked === undefined || asked === '') return principal.tenant;
+  assertTenantName(asked);
+  assertPermission(principal, permission, asked);
+  return asked;
 }

@@ -3,17 +3,10 @@ import { StrataError } from '../core/index.js';
 import { describeUsageQuery, parseUsageArgs, usageSummary, type Store } from '../store/index.js';
 import { assertPermission } from '../compliance/index.js';
 import { principalOf } from './auth.js';
+import { queryParam } from './request-common.js';
 
 export interface UsageRoutesDeps {
   store?: Store;
-}
-
-type UsageQueryString = Record<string, string | string[] | undefined>;
-
-function single(q: UsageQueryString, name: string): string | undefined {
-  const v = q[name];
-  if (Array.isArray(v)) throw new StrataError('invalid_request', `Give '${name}' once.`);
-  return v;
 }
 
 /**
@@ -22,10 +15,10 @@ function single(q: UsageQueryString, name: string): string | undefined {
  * the writer's flush interval, so the last fraction of a second may be missing.
  */
 export function registerUsageRoutes(app: FastifyInstance, deps: UsageRoutesDeps): void {
-  app.get<{ Querystring: UsageQueryString }>('/v1/usage', async (request, reply) => {
+  app.get('/v1/usage', async (request, reply) => {
     if (!deps.store) throw new StrataError('not_found', 'Usage is not available: this server has no invocation store.');
-    const q = request.query;
-    const query = parseUsageArgs({ by: single(q, 'by'), since: single(q, 'since'), until: single(q, 'until'), granularity: single(q, 'granularity'), tenant: single(q, 'tenant') }, '');
+    const q = (name: string): string | undefined => queryParam(request, name);
+    const query = parseUsageArgs({ by: q('by'), since: q('since'), until: q('until'), granularity: q('granularity'), tenant: q('tenant') }, '');
     // a tenant's keys see their own tenant only; admins see all tenants, or one when they ask
     const principal = principalOf(request);
     if (principal.role !== 'admin') {
