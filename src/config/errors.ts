@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { StrataError } from '../core/index.js';
+import { StrataError, suggest, valueAt } from '../core/index.js';
 import { KNOWN_FIELDS, NAME_RULE } from './schema.js';
 
 export type PathSegment = string | number;
@@ -46,15 +46,6 @@ export function describeValue(v: unknown): string {
   return typeof v;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur = root;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[seg];
-  }
-  return cur;
-}
-
 function knownFieldsAt(path: readonly PropertyKey[]): string[] {
   const [a, , c] = path;
   if (path.length === 0) return KNOWN_FIELDS.root;
@@ -73,36 +64,6 @@ function knownFieldsAt(path: readonly PropertyKey[]): string[] {
   if (path.length === 3 && a === 'limits' && path[1] === 'tenants') return KNOWN_FIELDS.rateLimit;
   if (path.length === 2 && a === 'budgets') return KNOWN_FIELDS.budget;
   return [];
-}
-
-/** Edit distance counting a swap of neighbours as one edit (the commonest typo). */
-function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= x.length; i++) {
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[x.length]![y.length]!;
-}
-
-/** The closest known word, if it is close enough to be a typo. */
-export function suggest(word: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(word, k);
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 function toSegments(path: readonly PropertyKey[]): PathSegment[] {

@@ -7,3 +7,4 @@ export * from './clock.js';
 export * from './guards.js';
 export * from './retry-after.js';
 export * from './tenant.js';
+export * from './suggest.js';

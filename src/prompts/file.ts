@@ -2,8 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
-import { StrataError } from '../core/index.js';
-import { formatPath, problemsError, problemsFromZod, suggest, type PromptProblem } from './problems.js';
+import { StrataError, suggest } from '../core/index.js';
+import { formatPath, problemsError, problemsFromZod, type PromptProblem } from './problems.js';
 import { VARIABLE_NAME_PATTERN, describeValue, matchesVariableType, parseTemplate, templateVariables, TemplateSyntaxError } from './template.js';
 import type { PromptContent, PromptModelDefaults, VariableSpec } from './types.js';
 
