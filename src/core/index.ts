@@ -8,3 +8,4 @@ export * from './guards.js';
 export * from './retry-after.js';
 export * from './tenant.js';
 export * from './suggest.js';
+export * from './seeded-random.js';

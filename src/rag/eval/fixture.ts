@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seededRandom } from '../../core/index.js';
 
 /**
  * A small synthetic BEIR dataset that the project generates itself, so that retrieval quality can be tested
@@ -32,18 +33,6 @@ export interface BeirFixtureSummary {
   judgments: number;
 }
 
-/** mulberry32: a tiny, well-distributed 32-bit PRNG; Math.random cannot be seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const COMMON = (
   'report system process service update review team support policy change request plan data level ' +
   'quality issue design access control schedule budget project customer record document standard ' +
@@ -71,7 +60,7 @@ export async function generateBeirFixture(dir: string, opts: BeirFixtureOptions)
   const nQueries = opts.queries ?? 60;
   if (!Number.isInteger(nDocs) || nDocs < 20) throw new RangeError(`documents must be a whole number ≥ 20, got ${nDocs}`);
   if (!Number.isInteger(nQueries) || nQueries < 1) throw new RangeError(`queries must be a whole number ≥ 1, got ${nQueries}`);
-  const rnd = prng(opts.seed);
+  const rnd = seededRandom(opts.seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const sample = <T>(xs: readonly T[], n: number): T[] => {

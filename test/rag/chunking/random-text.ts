@@ -5,17 +5,9 @@
  * tabs and CRLF. Deterministic per seed so a failure names the seed that reproduces it.
  */
 
-/** mulberry32: tiny, fast, good enough to drive test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../src/core/index.js';
+
+export { seededRandom };
 
 const WORDS = (
   'the a of retrieval chunk token window overlap sentence paragraph model gateway latency budget tenant ' +
