@@ -7,7 +7,7 @@ import { awsErrorResponse, converseResponseBody, encodeEvent, encodeException } 
 import type { Exchange } from './exchange.js';
 import type { SimulatedErrorType } from './settings.js';
 
-const BEDROCK_MESSAGE: Record<string, string> = {
+export const BEDROCK_MESSAGE: Record<string, string> = {
   ThrottlingException: 'Too many requests, please wait before trying again.',
   ServiceUnavailableException: 'The service is temporarily unavailable. Try again later.',
   ModelNotReadyException: 'The model is not ready to serve inference requests. Try again later.',
@@ -96,7 +96,7 @@ export async function handleBedrock(ex: Exchange, behavior: SimulatorBehavior): 
 }
 
 /** Answers with an injected failure; Hang waits for the client (or the simulator) to give up. */
-async function failWith(ex: Exchange, type: SimulatedErrorType): Promise<void> {
+export async function failWith(ex: Exchange, type: SimulatedErrorType): Promise<void> {
   if (await ex.transportFailure(type)) return;
   const name = type === 'MidStreamException' ? 'ModelErrorException' : type;
   sendError(ex, name, BEDROCK_MESSAGE[name] ?? 'Injected failure.');

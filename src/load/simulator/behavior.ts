@@ -177,6 +177,11 @@ export class SimulatorBehavior {
     return this.current.streamChunkDelayMs;
   }
 
+  /** Rerank results per page, or undefined for one page with everything. */
+  rerankPageSize(): number | undefined {
+    return this.current.rerankPageSize;
+  }
+
   answer(): SimulatorSettings['answer'] {
     return this.current.answer;
   }

@@ -17,6 +17,7 @@ interface SimulateFlags {
   answer?: string;
   chunkTokens?: string;
   chunkDelayMs?: string;
+  rerankPageSize?: string;
   json?: boolean;
 }
 
@@ -67,6 +68,9 @@ export function simulateOptionsFromFlags(f: SimulateFlags): {
   if (chunkTokens !== undefined) settings.streamChunkTokens = chunkTokens;
   const chunkDelay = num('chunk-delay-ms', f.chunkDelayMs, { min: 0 });
   if (chunkDelay !== undefined) settings.streamChunkDelayMs = chunkDelay;
+  const pageSize = num('rerank-page-size', f.rerankPageSize, { int: true, min: 1 });
+  if (pageSize !== undefined && pageSize > 1000) throw new StrataError('invalid_request', `--rerank-page-size must be at most 1000, got ${pageSize}.`);
+  if (pageSize !== undefined) settings.rerankPageSize = pageSize;
   return { protocol: f.protocol, host: f.host, port, settings };
 }
 
@@ -88,6 +92,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--answer <text>', '"echo" (repeat the last user message) or a fixed answer text')
     .option('--chunk-tokens <n>', 'tokens per streamed chunk')
     .option('--chunk-delay-ms <ms>', 'delay between streamed chunks')
+    .option('--rerank-page-size <n>', 'Rerank results per page (the rest come through nextToken)')
     .option('--json', 'print the listening address as JSON')
     .action(async (flags: SimulateFlags) => {
       const opts = simulateOptionsFromFlags(flags);

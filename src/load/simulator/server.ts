@@ -5,6 +5,7 @@ import { isStrataError } from '../../core/index.js';
 import { handleBedrock, sendError as sendBedrockError } from './bedrock-protocol.js';
 import type { SimulatorBehavior } from './behavior.js';
 import { BodyTooLargeError, Exchange } from './exchange.js';
+import { handleRerank } from './rerank-protocol.js';
 import { handleOpenAI } from './openai-protocol.js';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -91,7 +92,8 @@ async function handle(ex: Exchange, protocol: 'bedrock' | 'openai', behavior: Si
     await control(ex, behavior);
     return;
   }
-  const served = protocol === 'bedrock' ? await handleBedrock(ex, behavior) : await handleOpenAI(ex, behavior);
+  const served =
+    protocol === 'openai' ? await handleOpenAI(ex, behavior) : (await handleBedrock(ex, behavior)) || (await handleRerank(ex, behavior));
   if (!served) failInternal(ex, protocol, 404, `No route for ${ex.method} ${ex.path} in the ${protocol} simulator.`);
 }
 

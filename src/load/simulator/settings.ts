@@ -46,6 +46,8 @@ export interface SimulatorSettings {
   answer: { mode: 'echo' } | { mode: 'canned'; text: string };
   streamChunkTokens: number;
   streamChunkDelayMs: number;
+  /** when set, Rerank answers at most this many results per page and returns a nextToken for the rest */
+  rerankPageSize?: number;
 }
 
 export function defaultSettings(): SimulatorSettings {
@@ -89,6 +91,7 @@ export const settingsPatchSchema = z
     ]),
     streamChunkTokens: z.number().int().min(1).max(10_000),
     streamChunkDelayMs: z.number().min(0).max(600_000),
+    rerankPageSize: z.number().int().min(1).max(1000).nullable(),
   })
   .partial()
   .strict();
@@ -104,7 +107,7 @@ export function parseSettingsPatch(input: unknown): SettingsPatch {
   throw new StrataError('invalid_request', `Invalid simulator settings at ${where}: ${issue?.message ?? 'invalid'}.`);
 }
 
-/** Applies a validated patch: given fields replace the current ones, `null` clears rpm/tpm/onlyModels. */
+/** Applies a validated patch: given fields replace the current ones, `null` clears rpm/tpm/onlyModels/rerankPageSize. */
 export function applyPatch(current: SimulatorSettings, patch: SettingsPatch | Partial<SimulatorSettings>): SimulatorSettings {
   const next: SimulatorSettings = { ...current };
   for (const [k, v] of Object.entries(patch)) {

@@ -6,3 +6,4 @@ export { describeBedrockModelId, type BedrockModelIdInfo } from './model-id.js';
 export { toConverseInput, fromConverseOutput, mapStopReason, mapUsage } from './mapping.js';
 export { awsErrorResponse, converseResponseBody, toStopReason, toTokenUsage } from './converse-shapes.js';
 export { encodeEvent, encodeException } from './event-frames.js';
+export { BedrockReranker, createBedrockReranker, rerankModelArn, parseFoundationModelArn, bedrockAgentRuntimeClientFor, closeBedrockAgentRuntimeClients, BEDROCK_RERANK_MODELS, BEDROCK_RERANK_MAX_SOURCES, type BedrockRerankerOptions, type BedrockRerankResult } from './rerank.js';
