@@ -26,43 +26,96 @@ const STREET = new RegExp(
     `(${UNIT}?)((?:${OTHER_TAIL}|${US_TAIL})?)${COUNTRY}`,
   'gd',
 );
+const STREET_AT = new RegExp(STREET.source, 'yd');
 const POSTCODE_END = new RegExp(`(?:${UK_POSTCODE}|${CA_POSTCODE})$`);
 const REGION_END = /,?\s+([A-Z]{2}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\.?(?:,?\s+\d{5}(?:-\d{4})?)?$/;
 const PO_BOX = new RegExp(`\\b(?:P\\.? ?O\\.?|Post Office) ?Box \\d{1,6}((?:${OTHER_TAIL}|${US_TAIL})?)`, 'gi');
-const CITY_LINE = new RegExp(`(?<![\\w,] ?)\\b(${CITY}),\\s+([A-Z]{2}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:\\s+(\\d{5}(?:-\\d{4})?)|(?![\\w]))`, 'g');
+const CITY_LINE = new RegExp(`(?<![\\w,] ?)\\b(${CITY}),\\s+([A-Z]{2}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:\\s+(\\d{5}(?:-\\d{4})?)|(?![\\w]))`, 'y');
 
 /** True when a captured region is a US state / Canadian province code or a US state name. */
 function isRegion(s: string): boolean {
   return REGION_CODE_SET.has(s) || US_STATE_SET.has(s.toLowerCase());
 }
 
-/** Scans `text` for postal addresses and pushes findings at or above `threshold`. */
-export function scanAddresses(text: string, threshold: number, out: PiiFinding[], evidence: AddressEvidence = { gazetteer: true }): void {
-  STREET.lastIndex = 0;
-  for (let m = STREET.exec(text); m !== null; m = STREET.exec(text)) {
-    const tail = m[2] ?? '';
-    let end = m.index + m[0].length;
-    let score = 0.8;
-    if (tail !== '') {
-      // a tail only belongs to the address if its region is real; otherwise keep the street line alone
-      const region = REGION_END.exec(tail);
-      if (POSTCODE_END.test(tail) || (region && (!evidence.gazetteer || isRegion(region[1]!)))) score = 0.95;
-      else end = m.indices![2]![0];
+const isWordCode = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** Characters a city name (CITY) is made of: letters, space, hyphen, and the dot of "St." */
+const isCityCode = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32 || c === 45 || c === 46;
+
+/**
+ * Scans `text` for postal addresses and pushes findings at or above `threshold`. `numberStarts`, when the caller
+ * has them, are the ascending word starts of runs of at most six digits: the only places a street line can start.
+ */
+export function scanAddresses(
+  text: string, threshold: number, out: PiiFinding[], evidence: AddressEvidence = { gazetteer: true }, numberStarts?: readonly number[],
+): void {
+  if (numberStarts === undefined) {
+    STREET.lastIndex = 0;
+    for (let m = STREET.exec(text); m !== null; m = STREET.exec(text)) takeStreet(m, threshold, out, evidence);
+  } else {
+    let next = 0;
+    for (const p of numberStarts) {
+      if (p < next) continue;
+      STREET_AT.lastIndex = p;
+      const m = STREET_AT.exec(text);
+      if (m === null) continue;
+      next = p + m[0].length;
+      takeStreet(m, threshold, out, evidence);
     }
-    if (score >= threshold) out.push({ type: 'ADDRESS', start: m.index, end, score });
   }
-  PO_BOX.lastIndex = 0;
-  for (let m = PO_BOX.exec(text); m !== null; m = PO_BOX.exec(text)) {
-    if (0.85 >= threshold) out.push({ type: 'ADDRESS', start: m.index, end: m.index + m[0].length, score: 0.85 });
+  // "Box" (any case) is in every PO box match
+  if (text.length >= 6 && /box/i.test(text)) {
+    PO_BOX.lastIndex = 0;
+    for (let m = PO_BOX.exec(text); m !== null; m = PO_BOX.exec(text)) {
+      if (0.85 >= threshold) out.push({ type: 'ADDRESS', start: m.index, end: m.index + m[0].length, score: 0.85 });
+    }
   }
-  CITY_LINE.lastIndex = 0;
-  for (let m = CITY_LINE.exec(text); m !== null; m = CITY_LINE.exec(text)) {
-    const city = m[1]!;
-    const region = m[2]!;
-    const zip = m[3];
-    if (!isRegion(region)) continue;
-    const knownCity = evidence.gazetteer && CITY_SET.has(city.toLowerCase());
-    const score = zip ? 0.8 : knownCity ? 0.6 : 0.35;
-    if (score >= threshold) out.push({ type: 'ADDRESS', start: m.index, end: m.index + m[0].length, score });
+  scanCityLines(text, threshold, out, evidence);
+}
+
+function takeStreet(m: RegExpExecArray, threshold: number, out: PiiFinding[], evidence: AddressEvidence): void {
+  const tail = m[2] ?? '';
+  let end = m.index + m[0].length;
+  let score = 0.8;
+  if (tail !== '') {
+    // a tail only belongs to the address if its region is real; otherwise keep the street line alone
+    const region = REGION_END.exec(tail);
+    if (POSTCODE_END.test(tail) || (region && (!evidence.gazetteer || isRegion(region[1]!)))) score = 0.95;
+    else end = m.indices![2]![0];
+  }
+  if (score >= threshold) out.push({ type: 'ADDRESS', start: m.index, end, score });
+}
+
+/**
+ * "City, ST 12345" lines. A match ends its city at a comma, so it is tried only at the capitalised word starts
+ * in the run of city characters before each comma, in text order, like a global scan.
+ */
+function scanCityLines(text: string, threshold: number, out: PiiFinding[], evidence: AddressEvidence): void {
+  let next = 0;
+  for (let comma = text.indexOf(','); comma !== -1; comma = text.indexOf(',', comma + 1)) {
+    // back over at most three words: a city has two separators at most
+    let s = comma;
+    let seps = 0;
+    while (s > 0 && s > next) {
+      const c = text.charCodeAt(s - 1);
+      if (!isCityCode(c) || ((c === 32 || c === 45) && ++seps === 3)) break;
+      s--;
+    }
+    for (let p = s; p < comma; p++) {
+      const c = text.charCodeAt(p);
+      if (p < next || c < 65 || c > 90 || (p > 0 && isWordCode(text.charCodeAt(p - 1)))) continue;
+      CITY_LINE.lastIndex = p;
+      const m = CITY_LINE.exec(text);
+      if (m === null) continue;
+      next = p + m[0].length;
+      const city = m[1]!;
+      const region = m[2]!;
+      const zip = m[3];
+      if (!isRegion(region)) break;
+      const knownCity = evidence.gazetteer && CITY_SET.has(city.toLowerCase());
+      const score = zip ? 0.8 : knownCity ? 0.6 : 0.35;
+      if (score >= threshold) out.push({ type: 'ADDRESS', start: m.index, end: m.index + m[0].length, score });
+      break;
+    }
   }
 }

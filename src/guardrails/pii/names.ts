@@ -28,22 +28,44 @@ const WEAK_TRIGGERS: ReadonlySet<string> = new Set([
   'to', 'cc', 'and', 'saw', 'visited', 'hired', 'told', 'asked', 'emailed',
 ]);
 
-/** 2 for a strong trigger phrase right before `start`, 1 for a weak one, 0 for none. */
+/** Last words of the multi-word trigger phrases: after any other word, no longer phrase can match. */
+const PHRASE_TAILS: ReadonlySet<string> = new Set(
+  [...STRONG_TRIGGERS, ...WEAK_TRIGGERS].filter((p) => p.includes(' ')).map((p) => p.slice(p.lastIndexOf(' ') + 1)),
+);
+
+/** Separators between the words before a name: whitespace (as \s), comma, colon, semicolon, hyphen. */
+function isTriggerSep(c: number): boolean {
+  if (c === 32 || c === 44 || c === 58 || c === 59 || c === 45 || (c >= 9 && c <= 13)) return true;
+  if (c < 160) return false;
+  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+    c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * 2 for a strong trigger phrase right before `start`, 1 for a weak one, 0 for none: the last one, two and three
+ * words of the NAME_LOOKBEHIND characters before it, lower-cased.
+ */
 function triggerBefore(text: string, start: number): number {
   const from = start > NAME_LOOKBEHIND ? start - NAME_LOOKBEHIND : 0;
-  const words = text.slice(from, start).toLowerCase().split(/[\s,:;-]+/);
-  if (words[words.length - 1] === '') words.pop();
+  let j = start;
+  while (j > from && isTriggerSep(text.charCodeAt(j - 1))) j--;
   let phrase = '';
   let strength = 0;
-  for (let i = words.length - 1, n = 0; i >= 0 && n < 3; i--, n++) {
-    phrase = n === 0 ? words[i]! : `${words[i]} ${phrase}`;
+  for (let n = 0; n < 3 && j > from; n++) {
+    const end = j;
+    while (j > from && !isTriggerSep(text.charCodeAt(j - 1))) j--;
+    const word = text.slice(j, end).toLowerCase();
+    phrase = n === 0 ? word : `${word} ${phrase}`;
     if (STRONG_TRIGGERS.has(phrase)) return 2;
     if (WEAK_TRIGGERS.has(phrase)) strength = 1;
+    if (n === 0 && !PHRASE_TAILS.has(word)) break;
+    while (j > from && isTriggerSep(text.charCodeAt(j - 1))) j--;
   }
   return strength;
 }
-const AFTER_VERB = /^,? (?:said|says|wrote|writes|called|asked|told|replied|emailed|mentioned|confirmed|who|and I)\b/;
-const AFTER_NOT_PERSON = /^\s(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Way|Inc|LLC|Ltd|Corp|Corporation|Company|Co|University|College|Hospital|Clinic|Bank|Foundation|Group|Center|Centre|Park|County|City|School|Airport|Station|Institute|Labs|Partners|Associates|Hotel|Mall|River|Lake|Mountain|Island)\b/;
+// sticky, run at the end of a name: the longest alternative ends well within the 24 characters these once read
+const AFTER_VERB = /,? (?:said|says|wrote|writes|called|asked|told|replied|emailed|mentioned|confirmed|who|and I)\b/y;
+const AFTER_NOT_PERSON = /\s(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Way|Inc|LLC|Ltd|Corp|Corporation|Company|Co|University|College|Hospital|Clinic|Bank|Foundation|Group|Center|Centre|Park|County|City|School|Airport|Station|Institute|Labs|Partners|Associates|Hotel|Mall|River|Lake|Mountain|Island)\b/y;
 
 const DETERMINER_BEFORE = /\b(?:the|our|my|your|their|a|an|this|that|its)\s$/i;
 const key = (w: string): string => {
@@ -54,29 +76,33 @@ const key = (w: string): string => {
 /** Scans `text` for person names and pushes findings at or above `threshold`. */
 export function scanNames(text: string, threshold: number, out: PiiFinding[], evidence: NameEvidence = BOTH_EVIDENCE): void {
   TOKEN.lastIndex = 0;
-  let groupStart = -1;
-  let groupEnd = -1;
+  // the current group of contiguous capitalised words (at most 4), reused across groups
   const toks: string[] = [];
   const starts: number[] = [];
+  let count = 0;
+  let groupStart = -1;
+  let groupEnd = -1;
   let titled = false;
-  const flush = (): void => {
-    if (toks.length > 0) scoreGroup(text, toks, starts, groupEnd, titled, threshold, out, evidence);
-    toks.length = 0;
-    starts.length = 0;
-    titled = false;
-    groupStart = -1;
-  };
   for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
     const w = m[0];
+    const at = m.index;
+    const contiguous = groupStart >= 0 && at === groupEnd + 1 && text.charCodeAt(groupEnd) === 32;
+    if (!contiguous) {
+      if (count > 0) scoreGroup(text, toks, starts, count, groupEnd, titled, threshold, out, evidence);
+      count = 0;
+      titled = false;
+      groupStart = -1;
+    }
     const k = key(w);
-    const contiguous = groupStart >= 0 && (m.index === groupEnd + 1 && text.charCodeAt(groupEnd) === 32);
-    if (!contiguous) flush();
     if (w.length > 1 && HONORIFIC_SET.has(k)) {
-      flush();
+      if (count > 0) scoreGroup(text, toks, starts, count, groupEnd, titled, threshold, out, evidence);
+      count = 0;
+      titled = false;
+      groupStart = -1;
       // "Dr Smith" / "Dr. Smith": the title is evidence, not part of the name
-      const after = m.index + w.length;
-      const dot = text[after] === '.' ? 1 : 0;
-      if (text[after + dot] === ' ') {
+      const after = at + w.length;
+      const dot = text.charCodeAt(after) === 46 ? 1 : 0;
+      if (text.charCodeAt(after + dot) === 32) {
         titled = true;
         groupStart = after + dot;
         groupEnd = after + dot;
@@ -84,26 +110,46 @@ export function scanNames(text: string, threshold: number, out: PiiFinding[], ev
       continue;
     }
     if (NOT_NAME_WORDS.has(k)) {
-      flush();
+      if (count > 0) scoreGroup(text, toks, starts, count, groupEnd, titled, threshold, out, evidence);
+      count = 0;
+      titled = false;
+      groupStart = -1;
       continue;
     }
-    if (groupStart < 0) groupStart = m.index;
-    toks.push(w);
-    starts.push(m.index);
-    groupEnd = m.index + w.length;
-    if (toks.length === 4) flush();
+    if (groupStart < 0) groupStart = at;
+    toks[count] = w;
+    starts[count] = at;
+    count++;
+    groupEnd = at + w.length;
+    if (count === 4) {
+      scoreGroup(text, toks, starts, count, groupEnd, titled, threshold, out, evidence);
+      count = 0;
+      titled = false;
+      groupStart = -1;
+    }
   }
-  flush();
+  if (count > 0) scoreGroup(text, toks, starts, count, groupEnd, titled, threshold, out, evidence);
   scanSurnameFirst(text, threshold, out, evidence);
 }
 
-const SURNAME_COMMA_FIRST = /\b([A-Z][a-z]+(?:[A-Z][a-z]+)?), ([A-Z][a-z]+)\b(?! [A-Z])/g;
+const SURNAME_COMMA_FIRST = /\b([A-Z][a-z]+(?:[A-Z][a-z]+)?), ([A-Z][a-z]+)\b(?! [A-Z])/y;
+
+const isLetterCode = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isWordCode = (c: number): boolean => isLetterCode(c) || (c >= 48 && c <= 57) || c === 95;
 
 /** "Walters, Yevgenia" in lists and forms: a known surname, a comma, a given name (or an account-holder cue). */
 function scanSurnameFirst(text: string, threshold: number, out: PiiFinding[], evidence: NameEvidence): void {
   if (!evidence.gazetteer) return;
-  SURNAME_COMMA_FIRST.lastIndex = 0;
-  for (let m = SURNAME_COMMA_FIRST.exec(text); m !== null; m = SURNAME_COMMA_FIRST.exec(text)) {
+  let next = 0;
+  // a match is the word of letters that ends at a ", " (tried there only), a comma and a capitalised word
+  for (let comma = text.indexOf(', '); comma !== -1; comma = text.indexOf(', ', comma + 2)) {
+    let s = comma;
+    while (s > 0 && isLetterCode(text.charCodeAt(s - 1))) s--;
+    if (s < next || s === comma || (s > 0 && isWordCode(text.charCodeAt(s - 1)))) continue;
+    SURNAME_COMMA_FIRST.lastIndex = s;
+    const m = SURNAME_COMMA_FIRST.exec(text);
+    if (m === null) continue;
+    next = s + m[0].length;
     if (!SURNAME_SET.has(key(m[1]!)) || NOT_NAME_WORDS.has(key(m[2]!))) continue;
     let score = FIRST_NAME_SET.has(key(m[2]!)) ? 0.8 : 0.4;
     if (evidence.patterns && /^\s*\((?:account holder|cardholder|patient|employee|customer)/i.test(text.slice(m.index + m[0].length, m.index + m[0].length + 24))) score += 0.3;
@@ -113,24 +159,22 @@ function scanSurnameFirst(text: string, threshold: number, out: PiiFinding[], ev
 }
 
 function scoreGroup(
-  text: string, toks: string[], starts: number[], end: number, titled: boolean,
+  text: string, toks: readonly string[], starts: readonly number[], count: number, end: number, titled: boolean,
   threshold: number, out: PiiFinding[], evidence: NameEvidence,
 ): void {
   // a trailing middle initial is not part of the name
-  while (toks.length > 0 && toks[toks.length - 1]!.endsWith('.')) {
-    toks.pop();
-    starts.pop();
-    end = toks.length > 0 ? starts[starts.length - 1]! + toks[toks.length - 1]!.length : -1;
+  let n = count;
+  while (n > 0 && toks[n - 1]!.endsWith('.')) {
+    n--;
+    end = n > 0 ? starts[n - 1]! + toks[n - 1]!.length : -1;
   }
-  if (toks.length === 0 || toks[0]!.endsWith('.')) return;
+  if (n === 0 || toks[0]!.endsWith('.')) return;
   const start = starts[0]!;
-  const lastKey = key(toks[toks.length - 1]!);
-  const n = toks.length;
+  const lastKey = key(toks[n - 1]!);
   // the commonest case by far: one unknown capitalised word starting a sentence, with no title before it
   if (n === 1 && !titled && !FIRST_NAME_SET.has(lastKey) && !SURNAME_SET.has(lastKey) && isSentenceStart(text, start)) return;
-  const after = text.slice(end, end + 24);
-  if (AFTER_NOT_PERSON.test(after)) return;
-  if (STREET_SUFFIX_SET.has(lastKey) && toks.length > 1) return;
+  if (followedBy(AFTER_NOT_PERSON, text, end)) return;
+  if (STREET_SUFFIX_SET.has(lastKey) && n > 1) return;
   let score: number;
   if (evidence.gazetteer) {
     const first = key(toks[0]!);
@@ -155,10 +199,16 @@ function scoreGroup(
       const t = triggerBefore(text, start);
       score += t === 2 ? 0.4 : t === 1 ? 0.15 : 0;
     }
-    if (AFTER_VERB.test(after)) score += 0.2;
+    if (followedBy(AFTER_VERB, text, end)) score += 0.2;
   }
   if (score > 1) score = 1;
   if (score >= threshold) out.push({ type: 'NAME', start, end, score: Math.round(score * 1000) / 1000 });
+}
+
+/** True when the sticky `re` matches at `at`. */
+function followedBy(re: RegExp, text: string, at: number): boolean {
+  re.lastIndex = at;
+  return re.test(text);
 }
 
 /** True when only spaces separate `i` from the start of the text, a line, or the end of a sentence. */

@@ -1,5 +1,5 @@
-// The shape every built-in recogniser has, and the one loop that runs a pattern recogniser over a text.
-import type { PiiEntityType, PiiFinding } from './types.js';
+// The shape every built-in recogniser has, and how context words around a match move its score.
+import type { PiiEntityType } from './types.js';
 
 /** Characters of text before a match that context words are looked for in. */
 export const CONTEXT_BEFORE = 48;
@@ -31,18 +31,55 @@ export interface PatternRecognizer {
   readonly needs?: 'digit' | '@' | ':' | 'upper';
   /**
    * Where a match can start: at a token starting with a digit (or + or parenthesis), with an upper-case letter
-   * followed by an upper-case letter or digit, or either; hexsep: a run of hex digits followed by : or -;
-   * long: a run of 40 base64 characters. Such recognisers run a sticky regex at those token
-   * starts only, instead of scanning the whole text; keyword-led ones (no lead) scan, which is fast for literals.
+   * followed by an upper-case letter or digit, or either; hexsep: a run of hex digits followed by ':'; macsep: two
+   * hex digits and ':' or '-', or four and a dot; long: a run of 40 base64 characters; at: an '@'. Such recognisers run a sticky regex at those
+   * token starts only, instead of scanning the whole text; keyword-led ones run where one of `keywords` starts a
+   * word; recognisers without a lead scan the whole text.
    */
-  readonly lead?: 'digit' | 'upper' | 'both' | 'hexsep' | 'long' | 'keyword';
-  /** for lead 'keyword': the lower-case literals a match starts with; the regex runs only where one occurs */
+  readonly lead?: 'digit' | 'upper' | 'both' | 'hexsep' | 'macsep' | 'long' | 'keyword' | 'at';
+  /** for lead 'keyword': the lower-case literals a match starts with; the regex runs only where one starts a word */
   readonly keywords?: readonly string[];
   /** no match reaches the default threshold without a raising context word (so none in the text: skip) */
   readonly needsContext?: boolean;
   /** for lead 'digit': the fewest digits a match has (a numeric token with fewer is not tried) */
   readonly minDigits?: number;
+  /**
+   * Token shapes a match can start at, for token-led recognisers: each is a necessary condition of the regex, so
+   * a token failing one is skipped without running it. Absent: any token of the lead's kinds.
+   */
+  readonly shape?: TokenShape;
 }
+
+/** Lengths as single values or inclusive [from, to] ranges; 31 stands for 31 or more. */
+export type Lengths = readonly (number | readonly [number, number])[];
+
+/** Necessary conditions on the token a match starts at (see TextScan for how each is measured). */
+export interface TokenShape {
+  /** a match can start at a + or ( before a digit (phone numbers; 'only': nowhere else); otherwise at a digit */
+  readonly symbol?: boolean | 'only';
+  /** digit and symbol tokens: allowed lengths of the first run of digits */
+  readonly run?: Lengths;
+  /** upper-case tokens: allowed numbers of leading capitals */
+  readonly letters?: Lengths;
+  /** allowed lengths of the word the token starts */
+  readonly word?: Lengths;
+  /** digit and symbol tokens whose first run has one of `runs` lengths: the character after it must match `char` */
+  readonly after?: readonly { readonly runs: Lengths; readonly char: RegExp }[];
+}
+
+/** Bit n set when length n is allowed (n capped at 31); every bit when `lengths` is absent. */
+export function lengthMask(lengths: Lengths | undefined): number {
+  if (lengths === undefined) return -1;
+  let mask = 0;
+  for (const l of lengths) {
+    const [a, b] = typeof l === 'number' ? [l, l] : l;
+    for (let n = Math.min(a, 31); n <= Math.min(b, 31); n++) mask |= 1 << n;
+  }
+  return mask;
+}
+
+/** True when `mask` (from lengthMask) allows length `n`. */
+export const allows = (mask: number, n: number): boolean => ((mask >>> (n > 31 ? 31 : n)) & 1) === 1;
 
 /** A compiled list of context words or phrases, matched on word boundaries, case-insensitively. */
 export interface ContextWords {
@@ -58,78 +95,48 @@ export function contextWords(words: readonly string[]): ContextWords {
   return { re: new RegExp(`\\b(?:${alt})(?![a-z])`, 'i'), stems };
 }
 
-/** True when one of `words` occurs within the context window around [start, end) (before it only, if asked). */
-export function nearContext(text: string, start: number, end: number, words: ContextWords, beforeOnly = false): boolean {
-  const from = start > CONTEXT_BEFORE ? start - CONTEXT_BEFORE : 0;
+const isWordCode = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/**
+ * True when one of `words` occurs within the context window around [start, end) (before it only, if asked).
+ * `stemsAt`, when the caller indexed the text, lists the word starts where one of the words' stems begins (empty:
+ * none): without one in the window the regex cannot match and is not run.
+ */
+export function nearContext(
+  text: string, start: number, end: number, words: ContextWords, beforeOnly = false, stemsAt?: readonly number[],
+): boolean {
+  let from = start > CONTEXT_BEFORE ? start - CONTEXT_BEFORE : 0;
+  // a window edge inside a word does not make the word's tail a context word ("mastercard" is not "card")
+  while (from > 0 && from < start && isWordCode(text.charCodeAt(from - 1))) from++;
+  if (stemsAt !== undefined && !stemIn(stemsAt, from, start) && (beforeOnly || !stemIn(stemsAt, end, end + CONTEXT_AFTER))) return false;
   const window = beforeOnly ? text.slice(from, start) : text.slice(from, start) + ' ' + text.slice(end, end + CONTEXT_AFTER);
   return words.re.test(window);
 }
 
+/** True when an ascending `positions` has one in [from, to). */
+function stemIn(positions: readonly number[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = positions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (positions[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < positions.length && positions[lo]! < to;
+}
+
+/** Word starts of context-word stems for one recogniser's raising and lowering lists (see nearContext). */
+export interface StemPositions {
+  readonly raise?: readonly number[];
+  readonly lower?: readonly number[];
+}
+
 /** Context-adjusted score: raising words add, lowering words subtract only when nothing raises. */
-export function contextScore(r: PatternRecognizer, text: string, start: number, end: number, base: number): number {
+export function contextScore(r: PatternRecognizer, text: string, start: number, end: number, base: number, stems?: StemPositions): number {
   let score = base;
-  if (r.raise && nearContext(text, start, end, r.raise)) score += r.raiseBy ?? 0.4;
+  if (r.raise && nearContext(text, start, end, r.raise, false, stems?.raise)) score += r.raiseBy ?? 0.4;
   // lowering words only count before the match: the next sentence's subject says nothing about this one
-  else if (r.lower && nearContext(text, start, end, r.lower, true)) score -= r.lowerBy ?? 0.4;
+  else if (r.lower && nearContext(text, start, end, r.lower, true, stems?.lower)) score -= r.lowerBy ?? 0.4;
   return score < 0 ? 0 : score > 1 ? 1 : Math.round(score * 1000) / 1000;
-}
-
-/** Runs one pattern recogniser over `text` (global scan), pushing findings at or above `threshold` into `out`. */
-export function runPattern(r: PatternRecognizer, text: string, threshold: number, out: PiiFinding[]): void {
-  const re = r.regex;
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    if (m[0].length === 0) {
-      re.lastIndex++;
-      continue;
-    }
-    takeMatch(r, m, text, threshold, out);
-  }
-}
-
-/**
- * Runs a recogniser's sticky regex at the given candidate token starts (ascending) only. Like a global scan, the
- * next match is looked for after the end of the previous one.
- */
-export function runPatternAt(
-  r: PatternRecognizer, sticky: RegExp, text: string, starts: readonly number[], threshold: number, out: PiiFinding[],
-  digitsAhead?: readonly number[],
-): void {
-  let next = 0;
-  const minDigits = r.minDigits ?? 0;
-  for (let i = 0; i < starts.length; i++) {
-    const p = starts[i]!;
-    if (p < next || (digitsAhead !== undefined && digitsAhead[i]! < minDigits)) continue;
-    sticky.lastIndex = p;
-    const m = sticky.exec(text);
-    if (m === null || m[0].length === 0) continue;
-    next = p + m[0].length;
-    takeMatch(r, m, text, threshold, out);
-  }
-}
-
-function takeMatch(r: PatternRecognizer, m: RegExpExecArray, text: string, threshold: number, out: PiiFinding[]): void {
-  let g = r.group ?? 0;
-  if (g < 0) {
-    g = 1;
-    while (g < m.length - 1 && m[g] === undefined) g++;
-  }
-  const value = m[g];
-  if (value === undefined) return;
-  const start = g === 0 ? m.index : m.index + m[0].indexOf(value);
-  let end = start + value.length;
-  let base = r.score;
-  if (r.validate) {
-    const v = r.validate(value, m);
-    if (v === false) return;
-    if (typeof v === 'number') base = v;
-    else if (Array.isArray(v)) {
-      base = v[0] as number;
-      end = start + (v[1] as number);
-    }
-  }
-  // even with a raising word this match cannot reach the threshold: skip the context look-up
-  if (base + (r.raise ? (r.raiseBy ?? 0.4) : 0) < threshold) return;
-  const score = contextScore(r, text, start, end, base);
-  if (score >= threshold) out.push({ type: r.type, start, end, score });
 }

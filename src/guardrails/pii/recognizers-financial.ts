@@ -19,6 +19,8 @@ export const FINANCIAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.45,
     needs: 'digit',
     lead: 'digit',
+    // four digits and a separator, or 13-22 digits unbroken
+    shape: { run: [4, [13, 22]], after: [{ runs: [4], char: /[ -]/ }] },
     minDigits: 13,
   },
   {
@@ -41,6 +43,7 @@ export const FINANCIAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.2,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [1, 2], after: [{ runs: [1, 2], char: /[\s/-]/ }] },
     minDigits: 3,
     needsContext: true,
   },
@@ -69,6 +72,7 @@ export const FINANCIAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     },
     needs: 'digit',
     lead: 'upper',
+    shape: { letters: [2] },
   },
   {
     type: 'SWIFT_CODE',
@@ -79,6 +83,7 @@ export const FINANCIAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.55,
     needs: 'upper',
     lead: 'upper',
+    shape: { letters: [[6, 31]], word: [8, 11] },
     needsContext: true,
   },
   {
@@ -90,6 +95,7 @@ export const FINANCIAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.55,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [9], word: [9] },
     minDigits: 9,
     needsContext: true,
   },
@@ -101,6 +107,7 @@ export const FINANCIAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.55,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [[8, 17]], word: [[8, 17]] },
     minDigits: 8,
     needsContext: true,
   },

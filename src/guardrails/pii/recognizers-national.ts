@@ -20,6 +20,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.35,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [3, 9], after: [{ runs: [3], char: /[- ]/ }] },
     minDigits: 9,
   },
   {
@@ -33,6 +34,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.35,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [3, 9], after: [{ runs: [3], char: /[- ]/ }] },
     minDigits: 9,
   },
   {
@@ -43,6 +45,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.55,
     needs: 'digit',
     lead: 'both',
+    shape: { letters: [1], run: [9], word: [9] },
     needsContext: true,
   },
   {
@@ -56,6 +59,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.3,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [3, 9], after: [{ runs: [3], char: /[- ]/ }] },
     minDigits: 9,
   },
   {
@@ -68,6 +72,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.5,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [4, 10], after: [{ runs: [4], char: /[ -]/ }] },
     minDigits: 10,
   },
   {
@@ -79,6 +84,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.5,
     needs: 'digit',
     lead: 'upper',
+    shape: { letters: [4] },
   },
   {
     type: 'UK_NATIONAL_HEALTH_SERVICE_NUMBER',
@@ -89,6 +95,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.5,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [3, 10], after: [{ runs: [3], char: /[ -]/ }] },
     minDigits: 10,
   },
   {
@@ -100,6 +107,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.15,
     needs: 'digit',
     lead: 'upper',
+    shape: { letters: [2] },
   },
   {
     type: 'UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER',
@@ -110,6 +118,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.5,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [5, 10], after: [{ runs: [5], char: / / }] },
     minDigits: 10,
     needsContext: true,
   },
@@ -123,6 +132,8 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.55,
     needs: 'digit',
     lead: 'both',
+    // a run of 1-4 digits only in a UK licence whose surname part is padded with 9s
+    shape: { letters: [[1, 5]], run: [[1, 4], [7, 12]], after: [{ runs: [[1, 4]], char: /[A-Z]/ }] },
     needsContext: true,
   },
   {
@@ -135,6 +146,7 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.45,
     needs: 'digit',
     lead: 'both',
+    shape: { letters: [2, 3], run: [1, 3], after: [{ runs: [1], char: /[A-Z]/ }, { runs: [3], char: /[- A-Z]/ }] },
     needsContext: true,
   },
   {
@@ -146,5 +158,6 @@ export const NATIONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.1,
     needs: 'digit',
     lead: 'both',
+    shape: { word: [17] },
   },
 ];

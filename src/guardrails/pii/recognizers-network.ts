@@ -39,6 +39,7 @@ export const NETWORK_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.5,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [1, 2, 3], after: [{ runs: [[1, 3]], char: /\./ }] },
     minDigits: 4,
   },
   {
@@ -58,7 +59,7 @@ export const NETWORK_RECOGNIZERS: readonly PatternRecognizer[] = [
     validate: (v) => (v.includes('.') ? 0.7 : !(v.includes(':') && v.includes('-'))),
     raise: contextWords(['mac', 'mac address', 'hardware address', 'ethernet', 'wifi', 'wi-fi', 'bssid', 'device']),
     raiseBy: 0.2,
-    lead: 'hexsep',
+    lead: 'macsep',
   },
   {
     type: 'AWS_ACCESS_KEY',

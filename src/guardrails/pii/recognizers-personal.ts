@@ -30,6 +30,7 @@ export const PERSONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     validate: (v) => Number(v) > 0 && Number(v) <= 120,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [1, 2, 3], after: [{ runs: [[1, 3]], char: /[\s\-yY]/ }] },
     minDigits: 1,
   },
   {
@@ -94,6 +95,7 @@ export const PERSONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     score: 0.6,
     raise: contextWords(['twitter', 'instagram', 'tiktok', 'follow', 'handle', 'github', 'slack', 'telegram', 'username', 'dm']),
     raiseBy: 0.3,
+    lead: 'at',
   },
   {
     type: 'PHONE',
@@ -107,6 +109,8 @@ export const PERSONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.3,
     needs: 'digit',
     lead: 'digit',
+    // +1 or 1 then a separator or parenthesis, 1415-…, (415), 415-…
+    shape: { symbol: true, run: [1, 3, 4], after: [{ runs: [1, 3, 4], char: /[ .()-]/ }] },
     minDigits: 8,
   },
   {
@@ -122,6 +126,7 @@ export const PERSONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     raiseBy: 0.2,
     needs: 'digit',
     lead: 'digit',
+    shape: { symbol: 'only' },
     minDigits: 8,
   },
   {
@@ -140,6 +145,7 @@ export const PERSONAL_RECOGNIZERS: readonly PatternRecognizer[] = [
     lowerBy: 0.3,
     needs: 'digit',
     lead: 'digit',
+    shape: { run: [3, 4, 5, 10, 11], after: [{ runs: [3, 4, 5], char: / / }] },
     minDigits: 8,
   },
 ];
