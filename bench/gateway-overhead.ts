@@ -64,12 +64,19 @@ async function main(): Promise<void> {
     config,
     `models:\n${upstreamModel(sim.value)}routes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000, cache: { ttlSeconds: 3600 } }\n${LIMITS}`,
   );
+  // the gateway issue's pipeline alone: route resolution, retry/breaker/fallback, hashes, cost, metrics, log
+  // line and SQLite record — no API keys, limits or cache (those came with the control-layer issue)
+  const gatewayConfig = join(home, 'gateway.yaml');
+  writeFileSync(gatewayConfig, `models:\n  up: { provider: openai, id: sim-model, endpoint: "${sim.value}/v1", pricing: { input: 3, output: 15 } }\nroutes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000 }\n`);
   const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.STRATA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const serve = async (name: string, env: NodeJS.ProcessEnv) => {
+  const serve = async (name: string, env: NodeJS.ProcessEnv, opts: { config?: string; noAuth?: boolean } = {}) => {
     const dir = join(home, name);
     mkdirSync(dir);
-    return spawnUntil(['dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'], { STRATA_HOME: dir, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', ...env }, serveLine, SUT);
+    const args = ['dist/cli/main.js', 'serve', '--config', opts.config ?? config, '--port', '0', '--json', ...(opts.noAuth ? ['--no-auth'] : [])];
+    const line = opts.noAuth ? (l: string) => (l.startsWith('{"url"') ? { url: (JSON.parse(l) as { url: string }).url, key: '' } : undefined) : serveLine;
+    return spawnUntil(args, { STRATA_HOME: dir, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', ...env }, line, SUT);
   };
+  const strataGateway = await serve('gateway', { STRATA_REDIS_URL: '' }, { config: gatewayConfig, noAuth: true });
   const strata = await serve('memory', { STRATA_REDIS_URL: '' });
   const strataRedis = await serve('redis', { STRATA_REDIS_URL: redisUrl, STRATA_REDIS_PREFIX: `strata-bench-${process.pid}:` });
   // its own process: after the miss scenario the first server holds 64 MB of cached answers and a large
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
   const targets: Record<string, Target> = {
     simulator: { url: sim.value, pid: sim.child.pid, body: fixedBody },
     bareProxy: { url: proxy.value, pid: proxy.child.pid, body: fixedBody },
+    strataGateway: { url: strataGateway.value.url, pid: strataGateway.child.pid, body: missBody },
     strata: { url: strata.value.url, pid: strata.child.pid, body: missBody, headers: auth(strata.value.key) },
     strataRedis: { url: strataRedis.value.url, pid: strataRedis.child.pid, body: missBody, headers: auth(strataRedis.value.key) },
     strataCacheHit: { url: strataHits.value.url, pid: strataHits.child.pid, body: fixedBody, headers: auth(strataHits.value.key) },
@@ -119,7 +127,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await Promise.all([stop(strata.child), stop(strataRedis.child), stop(strataHits.child), stop(proxy.child), stop(sim.child)]);
+    await Promise.all([stop(strataGateway.child), stop(strata.child), stop(strataRedis.child), stop(strataHits.child), stop(proxy.child), stop(sim.child)]);
     rmSync(home, { recursive: true, force: true });
   }
   const round = (x: number): number => Math.round(x * 1000) / 1000;
@@ -132,6 +140,7 @@ async function main(): Promise<void> {
     return { median: round(median(xs)), min: Math.min(...xs), max: Math.max(...xs), rounds: xs };
   };
   const S = results.strata!;
+  const G = results.strataGateway!;
   const R = results.strataRedis!;
   const H = results.strataCacheHit!;
   const P = results.bareProxy!;
@@ -148,9 +157,14 @@ async function main(): Promise<void> {
       serialRequests: SERIAL_REQUESTS,
       upstream: 'openai-protocol simulator, zero latency',
       pipeline:
-        'API-key auth, route resolution, response cache (miss: lookup + store; hit: replay), tenant/key rpm+tpm buckets, model rpm+tpm buckets and concurrency cap, adaptive throttle, retry/breaker/fallback, HMAC prompt and output hashes, cost, metrics, one JSON log line and one SQLite record per request',
+        'strataGateway: the gateway issue pipeline only (no auth, limits or cache). strata / strataRedis / strataCacheHit: API-key auth, route resolution, response cache (miss: lookup + store; hit: replay), tenant/key rpm+tpm buckets, model rpm+tpm buckets and concurrency cap, adaptive throttle, retry/breaker/fallback, HMAC prompt and output hashes, cost, metrics, one JSON log line and one SQLite record per request',
     },
     summary: {
+      gatewayOnlyThroughputVsBareProxy: perRound((i) => G[i]!.throughput.rps / P[i]!.throughput.rps),
+      gatewayOnlyRps: perRound((i) => G[i]!.throughput.rps),
+      gatewayOnlyAddedP50MsConcurrency1: perRound((i) => G[i]!.serial.p50Ms - D[i]!.serial.p50Ms),
+      gatewayOnlyP50Ms32: perRound((i) => G[i]!.throughput.p50Ms),
+      gatewayOnlyP99Ms32: perRound((i) => G[i]!.throughput.p99Ms),
       throughputVsBareProxy: perRound((i) => S[i]!.throughput.rps / P[i]!.throughput.rps),
       strataRps: perRound((i) => S[i]!.throughput.rps),
       bareProxyRps: perRound((i) => P[i]!.throughput.rps),
@@ -167,6 +181,8 @@ async function main(): Promise<void> {
       cacheHitRps: perRound((i) => H[i]!.throughput.rps),
       cacheHitP50MsConcurrency1: perRound((i) => H[i]!.serial.p50Ms),
       targets: {
+        gatewayOnlyThroughputVsBareProxy: '>= 0.5 (gateway issue)',
+        gatewayOnlyAddedP50MsConcurrency1: '< 0.3 (gateway issue)',
         throughputVsBareProxy: '>= 0.5',
         redisLimitsThroughputVsBareProxy: '>= 0.5',
         cacheHitThroughputVsBareProxy: '>= 1',

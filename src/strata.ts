@@ -22,8 +22,10 @@ import {
   type Step,
 } from './gateway/index.js';
 import { GatewayMetrics, createLogger, flushInvocationLog, type Logger } from './observe/index.js';
+import { GuardrailRegistry, createGuardrailStep, embedFunctionFor, localHashEmbed } from './guardrails/index.js';
 import { createProviderModel } from './providers/registry.js';
 import { PromptRegistry } from './prompts/index.js';
+import { createKnowledgeBaseRouteStep, createKnowledgeBaseService, type KnowledgeBaseService, type RouteKnowledgeBase } from './rag/index.js';
 import { ExperimentStore } from './prompts/experiments/index.js';
 import { PromptRuntime, createPromptChangeBus, createRouteExperimentStep, createRoutePromptStep, type PromptChangeBus } from './prompts/runtime/index.js';
 import { InvocationWriter, connectRedis, getOrCreateHashKey, openStore, redactRedisUrl, type RedisClient, type Store } from './store/index.js';
@@ -59,6 +61,10 @@ export interface Strata {
   readonly experiments: ExperimentStore;
   /** prompts at run time: `strata.prompts.get(name, { label, fallback })`, cached and kept current across replicas */
   readonly prompts: PromptRuntime;
+  /** knowledge bases of every tenant: create, ingest, retrieve, retrieve-and-generate with citations */
+  readonly knowledgeBases: KnowledgeBaseService;
+  /** the guardrail policies of strata.yaml plus the built-in `default`, compiled: `guardrails.get(name).apply(…)` */
+  readonly guardrails: GuardrailRegistry;
   /** flush records, close providers and the store */
   close(): Promise<void>;
 }
@@ -106,6 +112,23 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     // first of the extra steps: the cache, budgets and limits must see the rendered request
     steps.push(createRouteExperimentStep(experiments, catalog));
     if (routePrompts.size > 0) steps.push(createRoutePromptStep(promptRuntime, routePrompts));
+    // The service needs the gateway (embeddings, answers) and the gateway's steps need the service: bound late.
+    const bound: { knowledgeBases?: KnowledgeBaseService; gateway?: Gateway } = {};
+    // Compiled before anything is served, so a bad regex or topic stops start-up naming the policy. Topics and
+    // grounding embed with the catalog's `hash-embed` model (the local hashed-feature model unless overridden).
+    const guardEmbedder = catalog.model('hash-embed')?.embedding;
+    const guardrails = await GuardrailRegistry.create(config.guardrails, {
+      embed: guardEmbedder ? embedFunctionFor(guardEmbedder) : localHashEmbed(),
+      judgeFor: (model) => async (messages) => (await bound.gateway!.chat({ model, messages, params: { temperature: 0 } })).result.text,
+    });
+    const routeGuardrails = new Map(Object.entries(config.routes).flatMap(([name, r]) => (r.guardrail ? [[name, r.guardrail] as const] : [])));
+    // after the route's prompt (the rendered text is what the model sees), before retrieval and the cache
+    if (routeGuardrails.size > 0) steps.push(createGuardrailStep({ registry: guardrails, routes: routeGuardrails, metrics }));
+    const routeKnowledgeBases = new Map<string, RouteKnowledgeBase>(Object.entries(config.routes).flatMap(([name, r]) => (r.knowledgeBase ? [[name, r.knowledgeBase] as const] : [])));
+    // after the route's prompt (it may carry the question) and before the cache, so cached answers are keyed by their sources
+    if (routeKnowledgeBases.size > 0) {
+      steps.push(createKnowledgeBaseRouteStep({ routes: routeKnowledgeBases, retrieve: (p) => bound.knowledgeBases!.retrieve(p), prompts: promptRuntime, settings: config.rag, logger }));
+    }
     if (Object.values(config.routes).some((r) => r.cache)) {
       const cacheStore: ResponseCacheStore = redis
         ? new RedisResponseCache(redis, { prefix: `${prefix}cache:`, onError: () => metrics.cacheErrors.inc({ backend: 'redis' }) })
@@ -136,7 +159,10 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     );
     if (limiter.hasRequestLimits) steps.push(createRequestLimitsStep(limiter));
     const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer, limiter }, steps);
+    bound.gateway = gateway;
     const keys = new KeyStore(store, { cacheMs: config.auth.keyCacheMs });
+    const knowledgeBases = createKnowledgeBaseService({ store, gateway, prompts: promptRuntime, config, logger, env });
+    bound.knowledgeBases = knowledgeBases;
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -151,6 +177,8 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       promptRegistry,
       experiments,
       prompts: promptRuntime,
+      knowledgeBases,
+      guardrails,
       close() {
         closing ??= (async () => {
           await promptRuntime.close();

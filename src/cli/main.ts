@@ -10,6 +10,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerKbCommand } from './commands/kb.js';
+import { registerGuardCommand } from './commands/guard.js';
 
 /** Builds the `strata` command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerPromptsCommand(program);
   registerKbCommand(program);
+  registerGuardCommand(program);
   return program;
 }
 

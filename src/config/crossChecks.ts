@@ -120,6 +120,56 @@ function checkBudget(name: string, b: Raw, models: Raw, problems: ConfigProblem[
   }
 }
 
+/** The chat models a route or model alias reaches (undefined when the name is neither). */
+function chatTargets(nameOrAlias: string, models: Raw, routes: Raw): Raw[] | undefined {
+  const route = routes[nameOrAlias];
+  if (isRecord(route) && Array.isArray(route.models)) {
+    return route.models.flatMap((a: unknown) => (typeof a === 'string' && isRecord(models[a]) ? [models[a]] : []));
+  }
+  const model = models[nameOrAlias];
+  return isRecord(model) ? [model] : undefined;
+}
+
+function checkRag(rag: Raw, models: Raw, routes: Raw, problems: ConfigProblem[]): void {
+  const known = (): string => knownList([...new Set([...Object.keys(routes), ...Object.keys(models)])]);
+  for (const field of ['model', 'rewriteModel'] as const) {
+    const target = rag[field];
+    if (typeof target !== 'string') continue;
+    const path = formatPath(['rag', field]);
+    const reached = chatTargets(target, models, routes);
+    if (reached === undefined) {
+      problems.push({ path, message: `unknown route or model '${target}'; known: ${known()}` });
+    } else if (reached.length > 0 && reached.every((m) => rawModelType(m) === 'embedding')) {
+      problems.push({ path, message: `'${target}' is an embedding model and cannot write answers` });
+    } else if (field === 'rewriteModel' && reached.length > 0 && reached.every((m) => m.provider === 'local')) {
+      problems.push({ path, message: `'${target}' is the local extractive model, which cannot rewrite questions; name a generative (bedrock or openai) model, or leave rewriteModel out` });
+    }
+  }
+}
+
+/** Routes name existing guardrail policies; a grounding judge is a configured chat model. */
+function checkGuardrails(raw: Record<string, unknown>, models: Record<string, unknown>, problems: ConfigProblem[]): void {
+  const policies = isRecord(raw.guardrails) ? raw.guardrails : {};
+  const known = ['default', ...Object.keys(policies)];
+  if (isRecord(raw.routes)) {
+    for (const [name, r] of Object.entries(raw.routes)) {
+      if (!isRecord(r) || typeof r.guardrail !== 'string') continue;
+      if (!known.includes(r.guardrail)) {
+        problems.push({ path: formatPath(['routes', name, 'guardrail']), message: `unknown guardrail policy '${r.guardrail}'; known: ${known.join(', ')}` });
+      }
+    }
+  }
+  for (const [name, p] of Object.entries(policies)) {
+    if (!isRecord(p) || !isRecord(p.grounding) || typeof p.grounding.judge !== 'string') continue;
+    const judge = models[p.grounding.judge];
+    if (!isRecord(judge)) {
+      problems.push({ path: formatPath(['guardrails', name, 'grounding', 'judge']), message: `unknown model '${p.grounding.judge}'; known: ${Object.keys(models).join(', ') || '(none)'}` });
+    } else if (rawModelType(judge) === 'embedding' || judge.provider === 'local') {
+      problems.push({ path: formatPath(['guardrails', name, 'grounding', 'judge']), message: `'${p.grounding.judge}' cannot judge claims; name a generative (bedrock or openai) chat model` });
+    }
+  }
+}
+
 /** Cross-field problems in a raw (defaults merged, not yet validated) config. */
 export function crossCheck(raw: unknown): ConfigProblem[] {
   if (!isRecord(raw)) return [];
@@ -133,6 +183,8 @@ export function crossCheck(raw: unknown): ConfigProblem[] {
       checkRouteCache(name, r, models, problems);
     }
   }
+  checkGuardrails(raw, models, problems);
+  if (isRecord(raw.rag)) checkRag(raw.rag, models, isRecord(raw.routes) ? raw.routes : {}, problems);
   if (isRecord(raw.budgets)) {
     for (const [name, b] of Object.entries(raw.budgets)) if (isRecord(b)) checkBudget(name, b, models, problems);
   }

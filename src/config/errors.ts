@@ -55,6 +55,9 @@ function knownFieldsAt(path: readonly PropertyKey[]): string[] {
   if (path.length === 2 && a === 'routes') return KNOWN_FIELDS.route;
   if (path.length === 3 && a === 'routes' && c === 'retry') return KNOWN_FIELDS.retry;
   if (path.length === 3 && a === 'routes' && c === 'cache') return KNOWN_FIELDS.routeCache;
+  if (path.length === 3 && a === 'routes' && c === 'knowledgeBase') return KNOWN_FIELDS.routeKnowledgeBase;
+  if (path.length === 1 && a === 'rag') return KNOWN_FIELDS.rag;
+  if (path.length === 2 && a === 'guardrails') return KNOWN_FIELDS.guardrail;
   if (path.length === 3 && a === 'models' && c === 'limits') return KNOWN_FIELDS.modelLimits;
   if (path.length === 1 && a === 'auth') return KNOWN_FIELDS.auth;
   if (path.length === 1 && a === 'limits') return KNOWN_FIELDS.limits;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guardrailPolicySchema } from './guardrails-schema.js';
 
 /** Model aliases and route names: what clients put in the `model` field. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -114,6 +115,60 @@ export const routeCacheSchema = z.strictObject({
  */
 export const PROMPT_REF_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*(@([a-z][a-z0-9._-]{0,31}|[1-9][0-9]*))?$/;
 
+/** Knowledge base names (the rag store's rule, repeated here because config sits below rag). */
+export const KB_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const RAG_SEARCH_MODES = ['vector', 'lexical', 'hybrid'] as const;
+
+/** 0–1; 0 turns the relevance check off */
+const relevance = z.number().min(0).max(1);
+/** Bedrock's numberOfResults range */
+const numberOfResults = z.number().int().min(1).max(100);
+
+/** Reranking of retrieved candidates: `true` (the local lexical cross-scorer) or a model and how many to keep. */
+export const rerankConfigSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    /** 'local', a Bedrock rerank model id (amazon.rerank-v1:0, cohere.rerank-v3-5:0) or its ARN */
+    model: z.string().min(1).optional(),
+    topN: numberOfResults.optional(),
+  }),
+]);
+
+/** `routes.<name>.knowledgeBase`: chat requests to the route are answered from this knowledge base. */
+export const routeKnowledgeBaseSchema = z.strictObject({
+  name: z.string().regex(KB_NAME_PATTERN, { error: "expected a knowledge base name: 1-63 of a-z, 0-9, '.', '_', '-', starting with a letter or digit" }),
+  /** search this tenant's knowledge base for every caller (default: the caller's own tenant) */
+  tenant: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: "expected a tenant name (lowercase letters, digits, '.', '_', '-')" }).optional(),
+  k: numberOfResults.default(5),
+  mode: z.enum(RAG_SEARCH_MODES).default('hybrid'),
+  rerank: rerankConfigSchema.optional(),
+  /** overrides rag.minRelevance for this route */
+  minRelevance: relevance.optional(),
+});
+
+/** `rag:` — how retrieve-and-generate answers, for the API, the CLI and knowledge-base routes. */
+export const ragSchema = z.strictObject({
+  /** route or model alias that writes answers (default: the route `default`) */
+  model: name.optional(),
+  /** a generative model that rewrites follow-up questions into standalone ones (default: the answer model, when it is generative) */
+  rewriteModel: name.optional(),
+  /** the registry prompt answers are rendered from, per tenant; the bundled default when the tenant has none */
+  prompt: z
+    .string()
+    .max(170)
+    .regex(PROMPT_REF_PATTERN, { error: 'expected a prompt reference: name, name@label or name@version (e.g. rag-answer@production)' })
+    .default('rag-answer@production'),
+  /**
+   * Below this, the best retrieved chunk is "nothing relevant" and no model is called. The score is the share of
+   * the question's (analysed) terms that the chunk contains, 0–1: RRF scores are rank-based and say nothing absolute.
+   */
+  minRelevance: relevance.default(0.2),
+  /** how long a conversation (sessionId) is kept after its last turn (Bedrock keeps sessions 24 h) */
+  sessionTtlSeconds: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+  /** turns of a conversation kept for rewriting follow-ups */
+  maxSessionTurns: positiveInt.max(100).default(10),
+});
+
 export const routeSchema = z.strictObject({
   /** fallback chain, tried in order */
   models: z.array(z.string()).min(1),
@@ -127,6 +182,10 @@ export const routeSchema = z.strictObject({
     .max(170)
     .regex(PROMPT_REF_PATTERN, { error: "expected a prompt reference: name, name@label or name@version (e.g. support/answer@production)" })
     .optional(),
+  /** retrieval-augmented: the last user message is searched in this knowledge base and the sources go to the model */
+  knowledgeBase: routeKnowledgeBaseSchema.optional(),
+  /** a guardrail policy (`guardrails.<name>`, or the built-in 'default') applied to this route's input and output */
+  guardrail: z.string().min(1).optional(),
 });
 
 export const breakerSchema = z.strictObject({
@@ -197,6 +256,9 @@ export const strataConfigSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   cache: cacheSchema.prefault({}),
   budgets: z.record(name, budgetSchema).default({}),
+  rag: ragSchema.prefault({}),
+  /** named guardrail policies; routes and knowledge bases refer to them by name ('default' is built in) */
+  guardrails: z.record(name, guardrailPolicySchema).default({}),
   feedback: z
     .strictObject({
       /** tenants whose users' feedback comments are kept; for every other tenant only the score is stored (never list PHI tenants) */
@@ -217,6 +279,9 @@ export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
 export type ModelLimitsConfig = z.infer<typeof modelLimitsSchema>;
 export type RouteCacheConfig = z.infer<typeof routeCacheSchema>;
 export type BudgetConfig = StrataConfig['budgets'][string];
+export type RagConfig = StrataConfig['rag'];
+export type RouteKnowledgeBaseConfig = z.infer<typeof routeKnowledgeBaseSchema>;
+export type RerankConfig = z.infer<typeof rerankConfigSchema>;
 
 /** Field names per object, for "unknown field … (did you mean …)" hints. */
 export const KNOWN_FIELDS = {
@@ -235,4 +300,7 @@ export const KNOWN_FIELDS = {
   cache: Object.keys(cacheSchema.shape),
   routeCache: Object.keys(routeCacheSchema.shape),
   budget: Object.keys(budgetSchema.shape),
+  rag: Object.keys(ragSchema.shape),
+  routeKnowledgeBase: Object.keys(routeKnowledgeBaseSchema.shape),
+  guardrail: Object.keys(guardrailPolicySchema.shape),
 };

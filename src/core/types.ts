@@ -153,6 +153,22 @@ export interface InvocationRecord {
   /** the experiment that chose how this request was served, and its arm (null outside experiments) */
   experiment: string | null;
   arm: string | null;
+  /** the guardrail policy of the route (absent or null when it has none) */
+  guardrail?: string | null;
+  /** what the policy found and did: checks, entity types, actions — never the matched text */
+  guardrailInterventions?: GuardrailInterventionRecord[] | null;
+}
+
+/** One guardrail intervention as recorded: which side, which check, what it did, to which types. */
+export interface GuardrailInterventionRecord {
+  /** input = the user's messages, output = the answer, documents = retrieved passages */
+  side: 'input' | 'output' | 'documents';
+  /** pii | regex | topic | word | prompt_attack | grounding | relevance | bedrock */
+  check: string;
+  /** DETECTED = found but the policy's action is NONE (recorded only) */
+  action: 'BLOCKED' | 'ANONYMIZED' | 'DETECTED';
+  /** entity types, topic names, attack categories … */
+  types: string[];
 }
 
 export type CacheStatus = 'hit' | 'miss' | 'bypass';

@@ -23,6 +23,7 @@ import type {
   GatewayEmbeddingRequest,
   GatewayEmbeddingResponse,
   GatewayStreamResponse,
+  GuardrailTrace,
   InvocationMeta,
   ModelEntry,
   RoutePlan,
@@ -54,6 +55,18 @@ export interface ChatContext {
   readonly finishHooks: ((rec: InvocationRecord) => void)[];
   /** input tokens estimated by the tokenizer before the call (filled on first use) */
   inputEstimate?: number;
+  /** set by the guardrail step on routes with a policy: what it did (recorded, counted, sent as headers) */
+  guardrail?: GuardrailTrace;
+  /**
+   * Retrieved passages the answer is meant to be grounded in: the knowledge-base step fills it when it puts
+   * sources into the prompt, and the guardrail step scores the answer's grounding against them.
+   */
+  groundingSources?: string[];
+  /**
+   * Set by the guardrail step when the policy screens retrieved documents (promptAttacks.documents): the
+   * knowledge-base step passes the passages it retrieved and leaves out those marked false (indirect injection).
+   */
+  screenDocuments?: (passages: readonly string[]) => boolean[];
 }
 
 /** Above this many characters the pre-call estimate is chars/4: BPE costs ~4 µs a character on blob-like text. */
@@ -337,6 +350,10 @@ export class Gateway {
         rec.costUsd = 0;
       }
       if (ctx.downgradedBy !== undefined) rec.downgradedBy = ctx.downgradedBy;
+      if (ctx.guardrail !== undefined) {
+        rec.guardrail = ctx.guardrail.policy;
+        rec.guardrailInterventions = ctx.guardrail.interventions.length > 0 ? ctx.guardrail.interventions.map((i) => ({ ...i, types: [...i.types] })) : null;
+      }
       // only requests the arm really served count for it: a refusal before any call (limits, budgets) does not
       const exp = ctx.req.experiment;
       if (exp && rec.attempts > 0) {

@@ -1,4 +1,4 @@
-import type { CacheStatus, ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
+import type { CacheStatus, GuardrailInterventionRecord, ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { ModelPrice } from './pricing.js';
 import type { RetryPolicy } from './retry.js';
@@ -87,6 +87,26 @@ export interface InvocationMeta {
   cache: CacheStatus;
   /** `name@version` of the rendered prompt, when the request came from one (x-strata-prompt) */
   prompt?: string;
+  /** the route's guardrail policy and what it did (x-strata-guardrail); absent when the route has none */
+  guardrail?: GuardrailTrace;
+}
+
+/**
+ * What a route's guardrail policy did to one request. Filled as the request goes: a streamed answer's output
+ * checks finish after the response headers are sent, which is why `settled` says whether the verdict is final.
+ */
+export interface GuardrailTrace {
+  policy: string;
+  /** GUARDRAIL_INTERVENED once any check blocked or masked something (findings only recorded do not count) */
+  action: 'NONE' | 'GUARDRAIL_INTERVENED';
+  /** the side whose check blocked: the caller got the policy's blocked message */
+  blocked?: 'input' | 'output';
+  /** every intervention, merged per side, check and action */
+  interventions: GuardrailInterventionRecord[];
+  /** contextual grounding and relevance of the answer, when the policy scored them */
+  grounding?: { grounding: number; relevance: number };
+  /** true once no later check can change the verdict */
+  settled: boolean;
 }
 
 export interface GatewayChatResponse {

@@ -34,6 +34,7 @@ export class GatewayMetrics {
   readonly budgetSpend: Gauge<'budget' | 'scope'>;
   readonly budgetAlerts: Counter<'budget' | 'threshold'>;
   readonly budgetActions: Counter<'budget' | 'action'>;
+  readonly guardrailInterventions: Counter<'policy' | 'check' | 'action' | 'side'>;
   readonly #cacheCounts = new Map<string, { hits: number; lookups: number }>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -124,6 +125,12 @@ export class GatewayMetrics {
     this.budgetSpend = new Gauge({ name: 'strata_budget_spend_usd', help: 'Spend counted against a budget in its current window', labelNames: ['budget', 'scope'], registry });
     this.budgetAlerts = new Counter({ name: 'strata_budget_alerts_total', help: 'Budget thresholds crossed (once per window and threshold)', labelNames: ['budget', 'threshold'], registry });
     this.budgetActions = new Counter({ name: 'strata_budget_actions_total', help: 'Requests blocked or downgraded by a budget', labelNames: ['budget', 'action'], registry });
+    this.guardrailInterventions = new Counter({
+      name: 'strata_guardrail_interventions_total',
+      help: 'Guardrail findings on the request path by policy, check (pii, topic, word, prompt_attack, grounding …), action (BLOCKED, ANONYMIZED, DETECTED) and side (input, output, documents)',
+      labelNames: ['policy', 'check', 'action', 'side'],
+      registry,
+    });
   }
 
   /** Counts a response-cache lookup and keeps the per-route hit ratio current. */

@@ -1,5 +1,5 @@
 import { StrataError, type ChatModel, type EmbeddingModel } from '../core/index.js';
-import { createBedrockChatModel, createBedrockEmbeddingModel } from './bedrock/index.js';
+import { createBedrockChatModel, createBedrockEmbeddingModel, createCohereEmbeddingModel, isCohereEmbedModel } from './bedrock/index.js';
 import { createHashEmbeddingModel, createLocalExtractiveModel } from './local/index.js';
 import { createOpenAIChatModel, createOpenAIEmbeddingModel } from './openai/index.js';
 
@@ -28,6 +28,9 @@ export function createProviderModel(
       if (m.id === 'hash-embed' && type === 'embedding') return { embedding: createHashEmbeddingModel({ dimensions: m.dimensions }) };
       throw new StrataError('config_invalid', `models.${alias}: the local provider has 'extractive' (chat) and 'hash-embed' (embedding), not '${m.id}'.`);
     case 'bedrock':
+      if (type === 'embedding' && isCohereEmbedModel(m.id)) {
+        return { embedding: createCohereEmbeddingModel({ modelId: m.id, region: m.region, endpoint: m.endpoint ?? env.STRATA_BEDROCK_ENDPOINT, dimensions: m.dimensions }) };
+      }
       if (type === 'embedding') return { embedding: createBedrockEmbeddingModel({ modelId: m.id, region: m.region, endpoint: m.endpoint ?? env.STRATA_BEDROCK_ENDPOINT, dimensions: m.dimensions }) };
       return { chat: createBedrockChatModel({ modelId: m.id, region: m.region, endpoint: m.endpoint ?? env.STRATA_BEDROCK_ENDPOINT, alias }) };
     case 'openai': {

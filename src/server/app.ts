@@ -16,6 +16,11 @@ import type { PromptRuntime } from '../prompts/runtime/index.js';
 import { registerPromptRoutes } from './prompt-routes.js';
 import { registerExperimentRoutes } from './experiment-routes.js';
 import type { ExperimentStore } from '../prompts/experiments/index.js';
+import type { KnowledgeBaseService } from '../rag/index.js';
+import { registerKbRoutes } from './kb-routes.js';
+import { registerGuardrailRoutes } from './guardrail-routes.js';
+import type { GuardrailRegistry } from '../guardrails/index.js';
+import { registerAgentRuntimeRoutes } from './agent-runtime-routes.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -34,6 +39,10 @@ export interface ServerOptions {
   onDraining?: () => void;
   /** the prompt registry and runtime behind /v1/prompts (absent: those paths answer 404) */
   prompts?: { registry: PromptRegistry; runtime: PromptRuntime; experiments?: ExperimentStore; feedbackTextTenants?: string[] };
+  /** knowledge bases behind /v1/knowledge-bases and the Bedrock Agent Runtime paths (absent: those answer 404) */
+  knowledgeBases?: KnowledgeBaseService;
+  /** guardrail policies behind POST /v1/guardrails/{policy}/apply (absent: 404) */
+  guardrails?: GuardrailRegistry;
 }
 
 /** The fastify app: translates the OpenAI wire format to and from the gateway pipeline. */
@@ -155,6 +164,9 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   registerUsageRoutes(app, { store: opts.store });
   registerKeyRoutes(app, { keys: opts.keys, gateway });
   registerPromptRoutes(app, { gateway, prompts: opts.prompts });
+  registerKbRoutes(app, { gateway, knowledgeBases: opts.knowledgeBases });
+  registerGuardrailRoutes(app, { guardrails: opts.guardrails });
+  registerAgentRuntimeRoutes(app, { gateway, knowledgeBases: opts.knowledgeBases, logger });
   if (opts.prompts?.experiments) {
     registerExperimentRoutes(app, { store: opts.prompts.experiments, registry: opts.prompts.registry, feedbackTextTenants: opts.prompts.feedbackTextTenants });
   }

@@ -45,7 +45,33 @@ export function requiredPermission(method: string, path: string): Permission | u
     return method === 'POST' && /\/(retrieve|retrieve-and-generate)$/.test(path) ? 'invoke' : 'kb:write';
   }
   if (/^\/v1\/guardrails\/[^/]+\/apply$/.test(path) || path === '/v1/feedback') return 'invoke';
+  // Bedrock Agent Runtime's own paths: Retrieve, RetrieveAndGenerate, Rerank are calls like any other
+  if (isAgentRuntimePath(path)) return 'invoke';
   return undefined;
+}
+
+/** Paths of the Bedrock Agent Runtime wire protocol that Strata serves (see agent-runtime-routes.ts). */
+export function isAgentRuntimePath(path: string): boolean {
+  return path.startsWith('/knowledgebases/') || path === '/retrieveAndGenerate' || path === '/retrieveAndGenerateStream' || path === '/rerank';
+}
+
+/**
+ * The Authorization value a request's key is read from. BedrockAgentRuntimeClient can only sign with
+ * SigV4, and Strata cannot check a SigV4 signature (it never holds a key's secret): on the Agent
+ * Runtime paths the client sends its Strata key as its credentials' session token, which arrives as
+ * `x-amz-security-token` beside the signature. The key is the whole secret either way, exactly as a
+ * bearer token; the signature adds nothing Strata could verify and is ignored.
+ */
+function presentedAuthorization(request: FastifyRequest, path: string): string | undefined {
+  const authorization = request.headers.authorization;
+  if (!isAgentRuntimePath(path) || !authorization?.startsWith('AWS4-HMAC-SHA256 ')) return authorization;
+  const token = request.headers['x-amz-security-token'];
+  if (typeof token === 'string' && token !== '') return `Bearer ${token}`;
+  throw new StrataError(
+    'unauthorized',
+    "A SigV4 signature alone cannot identify a Strata caller: give the client credentials whose sessionToken is your Strata key, e.g. { accessKeyId: 'strata', secretAccessKey: 'strata', sessionToken: 'strata-…' }.",
+    { details: { reason: 'not_bearer' } },
+  );
 }
 
 function failureReason(err: StrataError): string {
@@ -81,7 +107,7 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
     const path = routedPath(request);
     if (OPEN_PATHS.has(path) || (path === '/metrics' && !opts.metricsNeedKey)) return;
     try {
-      request.principal = keys ? await keys.verify(request.headers.authorization) : NO_AUTH_PRINCIPAL;
+      request.principal = keys ? await keys.verify(presentedAuthorization(request, path)) : NO_AUTH_PRINCIPAL;
       const permission = requiredPermission(request.method, path);
       if (permission) assertPermission(request.principal, permission);
     } catch (e) {

@@ -48,7 +48,7 @@ function bedrockRoutes(scope: FastifyInstance, { gateway, logger }: BedrockRoute
   scope.post<{ Params: { modelId: string } }>('/:modelId/converse', async (request, reply) => {
     const req = gatewayRequest(request, reply);
     const { meta, result } = await gateway.chat(req);
-    return reply.headers(bedrockResponseHeaders(meta)).send(converseBody(result, Date.now() - req.receivedAt));
+    return reply.headers(bedrockResponseHeaders(meta)).send(converseBody(result, Date.now() - req.receivedAt, meta));
   });
 
   scope.post<{ Params: { modelId: string } }>('/:modelId/converse-stream', async (request, reply) => {
@@ -59,7 +59,7 @@ function bedrockRoutes(scope: FastifyInstance, { gateway, logger }: BedrockRoute
     reply.hijack();
     raw.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', ...bedrockResponseHeaders(meta) });
     // leaving the loop early returns the generator, which ends the upstream stream and records it
-    for await (const frame of converseStreamFrames(chunks, req.receivedAt)) {
+    for await (const frame of converseStreamFrames(chunks, req.receivedAt, meta)) {
       if (raw.destroyed) return;
       raw.write(frame);
     }

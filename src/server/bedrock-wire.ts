@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { StopReason } from '@aws-sdk/client-bedrock-runtime';
 import { isRecord, StrataError, toStrataError, type ChatChunk, type ChatMessage, type ChatParams, type ChatResult, type StrataErrorCode, type ToolCall, type ToolChoice, type ToolSpec } from '../core/index.js';
 import type { InvocationMeta } from '../gateway/index.js';
 import { converseResponseBody, encodeEvent, encodeException, toStopReason, toTokenUsage } from '../providers/bedrock/index.js';
@@ -170,12 +171,17 @@ function toolInput(call: ToolCall): unknown {
   }
 }
 
+/** The Converse stop reason: a block by the route's guardrail policy is `guardrail_intervened`, as with Bedrock's own. */
+function stopReasonOf(finishReason: ChatResult['finishReason'], meta: InvocationMeta | undefined): StopReason {
+  return finishReason === 'content_filter' && meta?.guardrail?.blocked !== undefined ? 'guardrail_intervened' : toStopReason(finishReason);
+}
+
 /** A Converse response body for a finished chat result. */
-export function converseBody(result: ChatResult, latencyMs: number) {
+export function converseBody(result: ChatResult, latencyMs: number, meta?: InvocationMeta) {
   const content: unknown[] = [];
   if (result.text !== '' || result.toolCalls.length === 0) content.push({ text: result.text });
   for (const call of result.toolCalls) content.push({ toolUse: { toolUseId: call.id, name: call.name, input: toolInput(call) } });
-  return converseResponseBody(content, toStopReason(result.finishReason), toTokenUsage(result.usage), latencyMs);
+  return converseResponseBody(content, stopReasonOf(result.finishReason, meta), toTokenUsage(result.usage), latencyMs);
 }
 
 /** The x-strata-* response headers, plus the request id the AWS SDK reports in $metadata. */
@@ -224,7 +230,11 @@ export class ConverseStreamEncoder {
   #block = -1;
   #open: 'text' | 'tool' | undefined;
   readonly #blockOfTool = new Map<number, number>();
-  constructor(readonly startedAt: number) {}
+  /** `meta` is read when the stream finishes: a guardrail's verdict on a streamed answer comes at its end */
+  constructor(
+    readonly startedAt: number,
+    readonly meta?: InvocationMeta,
+  ) {}
 
   /** The frame that opens every ConverseStream response. */
   start(): Uint8Array {
@@ -252,7 +262,7 @@ export class ConverseStreamEncoder {
       return out;
     }
     this.#closeBlock(out);
-    out.push(encodeEvent('messageStop', { stopReason: toStopReason(chunk.finishReason) }));
+    out.push(encodeEvent('messageStop', { stopReason: stopReasonOf(chunk.finishReason, this.meta) }));
     out.push(encodeEvent('metadata', { usage: toTokenUsage(chunk.usage), metrics: { latencyMs: Date.now() - this.startedAt } }));
     return out;
   }
@@ -282,8 +292,8 @@ export class ConverseStreamEncoder {
  * The whole ConverseStream body for a gateway stream. A failure after the first token (nothing is
  * retried then) ends the body with an exception frame, which the SDK throws from its iterator.
  */
-export async function* converseStreamFrames(chunks: AsyncIterable<ChatChunk>, startedAt: number): AsyncGenerator<Uint8Array> {
-  const enc = new ConverseStreamEncoder(startedAt);
+export async function* converseStreamFrames(chunks: AsyncIterable<ChatChunk>, startedAt: number, meta?: InvocationMeta): AsyncGenerator<Uint8Array> {
+  const enc = new ConverseStreamEncoder(startedAt, meta);
   yield enc.start();
   try {
     for await (const chunk of chunks) yield* enc.encode(chunk);

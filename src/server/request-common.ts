@@ -64,6 +64,14 @@ export function strataHeaders(meta: InvocationMeta): Record<string, string> {
     'x-strata-cache': meta.cache,
   };
   if (meta.prompt !== undefined) headers['x-strata-prompt'] = meta.prompt;
+  const g = meta.guardrail;
+  if (g !== undefined) {
+    // the policy is named whenever the route has one; its verdict only once final (a stream's output checks
+    // end after the headers are sent, and its finish reason tells the client instead)
+    headers['x-strata-guardrail'] = g.policy;
+    if (g.settled) headers['x-strata-guardrail-action'] = g.action;
+    if (g.grounding !== undefined) headers['x-strata-grounding'] = `grounding=${g.grounding.grounding}, relevance=${g.grounding.relevance}`;
+  }
   return headers;
 }
 

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Selectable } from 'kysely';
-import { StrataError, type FinishReason, type InvocationRecord } from '../core/index.js';
+import { StrataError, type FinishReason, type GuardrailInterventionRecord, type InvocationRecord } from '../core/index.js';
 import type { Store } from './database.js';
 import type { InvocationsTable } from './schema.js';
 
@@ -42,7 +42,24 @@ function toRow(r: InvocationRecord): Insertable<InvocationsTable> {
     prompt: r.prompt,
     experiment: r.experiment,
     arm: r.arm,
+    // only guarded requests name the columns, so the common row binds no more values than before them
+    ...(r.guardrail ? { guardrail: r.guardrail, guardrail_interventions: interventionsText(r) } : {}),
   };
+}
+
+function interventionsText(r: InvocationRecord): string | null {
+  return r.guardrailInterventions && r.guardrailInterventions.length > 0 ? JSON.stringify(r.guardrailInterventions) : null;
+}
+
+function parseInterventions(text: string | null | undefined): GuardrailInterventionRecord[] | null {
+  if (text === null || text === undefined) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (Array.isArray(v)) return v as GuardrailInterventionRecord[];
+  } catch {
+    // a hand-edited row should not break listing
+  }
+  return null;
 }
 
 function parseTags(text: string): Record<string, string> {
@@ -87,6 +104,8 @@ function fromRow(row: InvocationRow): InvocationRecord {
     prompt: row.prompt,
     experiment: row.experiment,
     arm: row.arm,
+    // absent unless the route had a policy, as on records fresh from the gateway
+    ...(row.guardrail ? { guardrail: row.guardrail, guardrailInterventions: parseInterventions(row.guardrail_interventions) } : {}),
   };
 }
 
@@ -96,26 +115,37 @@ const SQLITE_COLUMNS = [
   'cache_write_tokens', 'latency_ms', 'ttft_ms', 'prompt_hash', 'output_hash', 'finish_reason', 'tags',
   'cost_usd', 'key_id', 'cache', 'downgraded_by', 'prompt', 'experiment', 'arm',
 ] as const;
+const GUARDRAIL_COLUMNS = ['guardrail', 'guardrail_interventions'] as const;
 const sqliteInserts = new WeakMap<BetterSqlite3.Database, (rows: readonly InvocationRecord[]) => void>();
+
+function insertStatement(raw: BetterSqlite3.Database, columns: readonly string[]): BetterSqlite3.Statement {
+  return raw.prepare(`INSERT INTO invocations (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`);
+}
 
 /**
  * SQLite fast path: one prepared single-row statement run in a transaction. Measured ~7x cheaper per row
  * than building a multi-row INSERT through the query builder, and the writer runs on the event loop.
+ * Guarded requests use a second statement with the guardrail columns; the common row binds none of them.
  */
 function insertSqlite(raw: BetterSqlite3.Database, records: readonly InvocationRecord[]): void {
   let insert = sqliteInserts.get(raw);
   if (!insert) {
-    const stmt = raw.prepare(
-      `INSERT INTO invocations (${SQLITE_COLUMNS.join(', ')}) VALUES (${SQLITE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
-    );
+    const plain = insertStatement(raw, SQLITE_COLUMNS);
+    let guarded: BetterSqlite3.Statement | undefined;
     insert = raw.transaction((rows: readonly InvocationRecord[]) => {
       for (const r of rows) {
-        stmt.run(
+        const values = [
           r.id, r.ts, r.tenant, r.route, r.modelRequested, r.modelAnswered, r.providerModelId, r.attempts, r.fallbacks,
           r.status, r.errorCode, r.httpStatus, r.stream ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheReadTokens,
           r.cacheWriteTokens, r.latencyMs, r.ttftMs, r.promptHash, r.outputHash, r.finishReason, JSON.stringify(r.tags),
           r.costUsd, r.keyId, r.cache, r.downgradedBy, r.prompt, r.experiment, r.arm,
-        );
+        ];
+        if (r.guardrail) {
+          guarded ??= insertStatement(raw, [...SQLITE_COLUMNS, ...GUARDRAIL_COLUMNS]);
+          guarded.run(...values, r.guardrail, interventionsText(r));
+        } else {
+          plain.run(...values);
+        }
       }
     });
     sqliteInserts.set(raw, insert);
@@ -133,7 +163,7 @@ export async function insertInvocations(store: Store, records: readonly Invocati
     insertSqlite(store.sqlite, records);
     return;
   }
-  const perStatement = Math.max(1, Math.floor(MAX_VARIABLES[store.dialect] / COLUMNS_PER_ROW));
+  const perStatement = Math.max(1, Math.floor(MAX_VARIABLES[store.dialect] / (COLUMNS_PER_ROW + GUARDRAIL_COLUMNS.length)));
   const rows = records.map(toRow);
   await store.db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += perStatement) {

@@ -44,6 +44,10 @@ export interface InvocationsTable {
   /** experiment id and arm name (added by migration 8) */
   experiment: string | null;
   arm: string | null;
+  /** the route's guardrail policy (added by migration 13, like the one below) */
+  guardrail: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON array of {side, check, action, types}: what the policy found and did, never the matched text */
+  guardrail_interventions: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SettingsTable {
@@ -198,7 +202,7 @@ export interface KbDocumentsTable {
   ingested_at: number;
 }
 
-/** Row of `kb_chunks` (migration 9); on SQLite the FTS5 table `kb_chunks_fts` indexes `text` by rowid `id`. */
+/** Row of `kb_chunks` (migration 9); on SQLite one FTS5 table per knowledge base (`kb_fts_<id>`) indexes the analysed text by rowid `id`. */
 export interface KbChunksTable {
   id: Generated<number>;
   kb_id: string;

@@ -151,7 +151,7 @@ breaker: { failureRate: 0.5 }
     const byPath = new Map(err.problems.map((p) => [p.path, p.message]));
     expect(byPath.get('models.local.regoin')).toBe("unknown field (did you mean 'region'?)");
     expect(byPath.get('routes.default.retry.maxAtempts')).toBe("unknown field (did you mean 'maxAttempts'?)");
-    expect(byPath.get('colour')).toBe('unknown field (known: server, hashKey, models, routes, breaker, auth, limits, cache, budgets, feedback)');
+    expect(byPath.get('colour')).toBe('unknown field (known: server, hashKey, models, routes, breaker, auth, limits, cache, budgets, rag, guardrails, feedback)');
   });
 
   it('checks references between models and routes', () => {

@@ -40,6 +40,8 @@ export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {
     metricsNeedKey: config.server.metricsAuth,
     bodyLimitBytes: config.server.bodyLimitBytes,
     prompts: { registry: strata.promptRegistry, runtime: strata.prompts, experiments: strata.experiments, feedbackTextTenants: strata.config.feedback.textTenants },
+    knowledgeBases: strata.knowledgeBases,
+    guardrails: strata.guardrails,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

@@ -5,6 +5,8 @@ import {
   closeBedrockClients,
   createBedrockChatModel,
   createBedrockEmbeddingModel,
+  createCohereEmbeddingModel,
+  isCohereEmbedModel,
   describeBedrockModelId,
   fromConverseOutput,
   mapBedrockError,
@@ -360,5 +362,25 @@ describe('Bedrock chat model against the simulator', () => {
     expect(r.usage.inputTokens).toBe(2 * countTokens('alpha') + countTokens('beta'));
     expect(sim.counts()['amazon.titan-embed-text-v2:0']?.ok).toBe(3);
     await expect(em.embed({ texts: ['x'], dimensions: 300 })).rejects.toThrow(/256, 512 or 1024/);
+  });
+
+  it('embeds with Cohere Embed: documents and queries as their own input types, batches of at most 96', async () => {
+    const em = createCohereEmbeddingModel({ modelId: 'cohere.embed-english-v3', endpoint: sim.url });
+    expect(em.dimensions).toBe(1024);
+    const texts = Array.from({ length: 100 }, (_, i) => `passage ${i % 50}`);
+    const docs = await em.embed({ texts, inputType: 'document' });
+    expect(docs.vectors).toHaveLength(100);
+    expect(docs.vectors.every((v) => v.length === 1024)).toBe(true);
+    expect(Array.from(docs.vectors[0]!)).toEqual(Array.from(docs.vectors[50]!));
+    // 100 texts: two calls (96 + 4)
+    expect(sim.counts()['cohere.embed-english-v3']?.ok).toBe(2);
+    const query = await em.embed({ texts: ['passage 0'], inputType: 'query' });
+    // the same text embedded as a query differs from it embedded as a document (search_query vs search_document)
+    expect(Array.from(query.vectors[0]!)).not.toEqual(Array.from(docs.vectors[0]!));
+    const v4 = createCohereEmbeddingModel({ modelId: 'us.cohere.embed-v4:0', endpoint: sim.url, dimensions: 512 });
+    expect((await v4.embed({ texts: ['a'] })).vectors[0]).toHaveLength(512);
+    expect(() => createCohereEmbeddingModel({ modelId: 'cohere.embed-english-v3', dimensions: 512 })).toThrow(/1024/);
+    expect(isCohereEmbedModel('cohere.embed-multilingual-v3')).toBe(true);
+    expect(isCohereEmbedModel('amazon.titan-embed-text-v2:0')).toBe(false);
   });
 });

@@ -45,7 +45,7 @@ export function registerChatCommand(program: Command): void {
         params.maxTokens = n;
       }
       // invocation log lines go to stderr so stdout carries only the answer
-      const strata = await createStrata({ configPath: flags.config, logger: createLogger({ level: process.env.STRATA_LOG_LEVEL ?? 'warn' }), processMetrics: false });
+      const strata = await createStrata({ configPath: flags.config, logger: createLogger({ level: process.env.STRATA_LOG_LEVEL ?? 'warn', destination: process.stderr }), processMetrics: false });
       try {
         if (flags.stream && !flags.json) {
           const { chunks } = await strata.gateway.stream({ model: flags.route, messages, params });

@@ -2,10 +2,22 @@ import type { Command } from 'commander';
 import { assertTenantName } from '../../compliance/index.js';
 import { StrataError } from '../../core/index.js';
 import { createLogger } from '../../observe/index.js';
-import { validateChunkingConfig } from '../../rag/chunking/index.js';
-import { KnowledgeBaseStore, ingest, search, type IngestSummary, type KnowledgeBase, type RetrievalResult, type SearchMode } from '../../rag/kb/index.js';
-import { parseRetrievalFilter, type RetrievalFilter } from '../../rag/retrieve/index.js';
+import { validateChunkingConfig } from '../../rag/index.js';
+import {
+  SEARCH_MODES,
+  parseRetrievalFilter,
+  type AnswerResult,
+  type IngestSummary,
+  type KnowledgeBase,
+  type KnowledgeBaseService,
+  type RerankParams,
+  type RetrievalFilter,
+  type RetrievalResult,
+  type SearchMode,
+} from '../../rag/index.js';
 import { createStrata, type Strata } from '../../strata.js';
+import { evaluateBeir, scoresTable } from './kb-eval.js';
+import { countIngestFiles, ingestProgress, progressReporter } from './kb-progress.js';
 
 interface CommonFlags {
   config?: string;
@@ -13,8 +25,8 @@ interface CommonFlags {
   json?: boolean;
 }
 
-/** A progress line on stderr every this many documents: enough to see that a long run moves. */
-const PROGRESS_EVERY = 50;
+/** What `--rerank [model]` gives: absent, bare (the default reranker) or a model. */
+type RerankFlag = boolean | string | undefined;
 
 function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -27,10 +39,12 @@ function tenantOf(flags: CommonFlags): string {
 }
 
 /** Runs fn with a whole Strata: ingestion and search embed through the gateway (limits, retries, cost per tenant). */
-async function withKb<T>(flags: CommonFlags, fn: (strata: Strata, kbs: KnowledgeBaseStore) => Promise<T>): Promise<T> {
-  const strata = await createStrata({ configPath: flags.config, logger: createLogger({ level: process.env.STRATA_LOG_LEVEL ?? 'warn' }), processMetrics: false });
+async function withKb<T>(flags: CommonFlags, fn: (kbs: KnowledgeBaseService, strata: Strata) => Promise<T>): Promise<T> {
+  // log lines go to stderr: stdout is the command's output (JSON with --json)
+  const logger = createLogger({ level: process.env.STRATA_LOG_LEVEL ?? 'warn', destination: process.stderr });
+  const strata = await createStrata({ configPath: flags.config, logger, processMetrics: false });
   try {
-    return await fn(strata, new KnowledgeBaseStore(strata.store));
+    return await fn(strata.knowledgeBases, strata);
   } finally {
     await strata.close();
   }
@@ -40,6 +54,12 @@ function intArg(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^[0-9]+$/.test(text)) throw new StrataError('invalid_request', `${name} must be a whole number, got "${text}".`);
   return Number(text);
+}
+
+function modeArg(text: string | undefined): SearchMode | undefined {
+  if (text === undefined) return undefined;
+  if (!(SEARCH_MODES as readonly string[]).includes(text)) throw new StrataError('invalid_request', `--mode must be one of ${SEARCH_MODES.join(', ')}, got "${text}".`);
+  return text as SearchMode;
 }
 
 function filterArg(text: string | undefined): RetrievalFilter | undefined {
@@ -53,6 +73,11 @@ function filterArg(text: string | undefined): RetrievalFilter | undefined {
   return parseRetrievalFilter(raw);
 }
 
+function rerankArg(flag: RerankFlag): RerankParams | undefined {
+  if (flag === undefined || flag === false) return undefined;
+  return flag === true ? {} : { model: flag };
+}
+
 function kbJson(kb: KnowledgeBase) {
   return { id: kb.id, tenant: kb.tenant, name: kb.name, config: kb.config, documents: kb.documents, chunks: kb.chunks, createdAt: kb.createdAt, updatedAt: kb.updatedAt };
 }
@@ -63,22 +88,52 @@ function describeSummary(path: string, s: IngestSummary): string {
   return lines.join('\n');
 }
 
+function oneLine(text: string, max: number): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
 function describeResults(results: RetrievalResult[]): string {
   if (results.length === 0) return 'No results.';
   return results
     .map((r, i) => {
       const page = r.metadata['x-strata-page'] === undefined ? '' : ` p.${r.metadata['x-strata-page']}`;
-      const text = r.content.text.replace(/\s+/g, ' ').trim();
-      return `${i + 1}. ${String(r.metadata.source)} #${r.metadata['x-strata-chunk']}${page}  score ${r.score.toFixed(4)}\n   ${text.length > 240 ? `${text.slice(0, 240)}…` : text}`;
+      return `${i + 1}. ${String(r.metadata.source)} #${r.metadata['x-strata-chunk']}${page}  score ${r.score.toFixed(4)}\n   ${oneLine(r.content.text, 240)}`;
     })
     .join('\n');
 }
 
-/** Adds `strata kb create|list|ingest|search|delete`: knowledge bases on the embedded store. */
+/** The answer, then its sources numbered once each, then how to continue the conversation. */
+function describeAnswer(a: AnswerResult): string {
+  const lines = [a.output.text.trim()];
+  const sources = new Map<string, string>();
+  for (const c of a.citations) {
+    for (const ref of c.retrievedReferences) {
+      const key = `${ref.location.customDocumentLocation.id}#${ref.metadata['x-strata-chunk']}`;
+      if (!sources.has(key)) sources.set(key, `${String(ref.metadata.source)} #${ref.metadata['x-strata-chunk']}${ref.metadata['x-strata-page'] === undefined ? '' : ` p.${ref.metadata['x-strata-page']}`}`);
+    }
+  }
+  if (sources.size > 0) {
+    lines.push('', 'Sources:');
+    [...sources.values()].forEach((s, i) => lines.push(`  [${i + 1}] ${s}`));
+  }
+  lines.push('', `(${a.model === undefined ? 'no model call' : `model ${a.model}`}, prompt ${a.prompt}; continue with --session ${a.sessionId})`);
+  return lines.join('\n');
+}
+
+const common = (c: Command): Command =>
+  c.option('-c, --config <path>', 'strata.yaml (default: $STRATA_CONFIG, else built-in local defaults)').option('--tenant <name>', "the tenant that owns the knowledge base (default 'default')").option('--json', 'print JSON');
+
+const retrievalOptions = (c: Command): Command =>
+  c
+    .option('--mode <mode>', 'vector | lexical | hybrid (default hybrid)')
+    .option('-k, --k <n>', 'number of results, 1–100 (default 5)')
+    .option('--filter <json>', 'Bedrock metadata filter, e.g. {"equals":{"key":"team","value":"red"}}')
+    .option('--rerank [model]', "rerank the results: 'local' (lexical cross-scorer, the default) or a Bedrock rerank model id or ARN");
+
+/** Adds `strata kb create|list|ingest|search|ask|update|delete|eval`. */
 export function registerKbCommand(program: Command): void {
-  const kb = program.command('kb').description('Knowledge bases: create, ingest files and folders, search (vector, BM25, hybrid), delete');
-  const common = (c: Command): Command =>
-    c.option('-c, --config <path>', 'strata.yaml (default: $STRATA_CONFIG, else built-in local defaults)').option('--tenant <name>', "the tenant that owns the knowledge base (default 'default')").option('--json', 'print JSON');
+  const kb = program.command('kb').description('Knowledge bases: create, ingest files and folders, search (vector, BM25, hybrid), ask with citations, evaluate');
 
   common(
     kb
@@ -88,22 +143,24 @@ export function registerKbCommand(program: Command): void {
       .option('--embedding-model <alias>', 'embedding model alias', 'hash-embed')
       .option('--chunking <strategy>', 'fixed | recursive | hierarchical | semantic | none', 'fixed')
       .option('--max-tokens <n>', 'maximum tokens per chunk (hierarchical: per child)')
-      .option('--overlap <ratio>', 'overlap as a fraction of the chunk, e.g. 0.15'),
-  ).action(async (name: string, flags: CommonFlags & { embeddingModel: string; chunking: string; maxTokens?: string; overlap?: string }) => {
+      .option('--overlap <ratio>', 'overlap as a fraction of the chunk, e.g. 0.15')
+      .option('--vector-index <kind>', 'exact (every chunk scored) | hnsw (approximate, for large knowledge bases)'),
+  ).action(async (name: string, flags: CommonFlags & { embeddingModel: string; chunking: string; maxTokens?: string; overlap?: string; vectorIndex?: string }) => {
     const tenant = tenantOf(flags);
     const raw: Record<string, unknown> = { strategy: flags.chunking };
     const maxTokens = intArg('--max-tokens', flags.maxTokens);
     if (maxTokens !== undefined) raw[flags.chunking === 'hierarchical' ? 'childTokens' : 'maxTokens'] = maxTokens;
     if (flags.overlap !== undefined) raw.overlapRatio = Number(flags.overlap);
     const chunking = validateChunkingConfig(raw);
-    const created = await withKb(flags, (_s, kbs) => kbs.create(tenant, name, { embeddingModel: flags.embeddingModel, chunking }));
+    const index = flags.vectorIndex === undefined ? undefined : { vector: flags.vectorIndex as 'exact' | 'hnsw' };
+    const created = await withKb(flags, (kbs) => kbs.create(tenant, name, { embeddingModel: flags.embeddingModel, chunking, ...(index ? { index } : {}) }));
     if (flags.json) return out(JSON.stringify(kbJson(created)));
-    out(`Created knowledge base ${created.name} (tenant ${tenant}): ${created.config.embeddingModel}, ${JSON.stringify(created.config.chunking)}`);
+    out(`Created knowledge base ${created.name} (tenant ${tenant}, id ${created.id}): ${created.config.embeddingModel}, ${JSON.stringify(created.config.chunking)}`);
   });
 
   common(kb.command('list').description('List the knowledge bases of a tenant')).action(async (flags: CommonFlags) => {
     const tenant = tenantOf(flags);
-    const list = await withKb(flags, (_s, kbs) => kbs.list(tenant));
+    const list = await withKb(flags, (kbs) => kbs.list(tenant));
     if (flags.json) return out(JSON.stringify({ data: list.map(kbJson) }));
     if (list.length === 0) return out(`No knowledge bases in tenant ${tenant}; create one with 'strata kb create NAME'.`);
     out(list.map((k) => `${k.name}  ${k.documents} documents, ${k.chunks} chunks  ${k.config.embeddingModel}  ${k.config.chunking.strategy}`).join('\n'));
@@ -122,19 +179,24 @@ export function registerKbCommand(program: Command): void {
     const tenant = tenantOf(flags);
     // relPaths are relative to each PATH, so a sync over one PATH would remove every other PATH's documents
     if (flags.sync && paths.length > 1) throw new StrataError('invalid_request', '--sync takes exactly one PATH: documents are matched to files relative to it.');
-    const summaries = await withKb(flags, async (strata, kbs) => {
-      const target = await kbs.get(tenant, name);
+    const summaries = await withKb(flags, async (kbs) => {
+      await kbs.get(tenant, name);
       const done: (IngestSummary & { path: string })[] = [];
       for (const path of paths) {
-        const s = await ingest(kbs, strata.gateway, target, path, {
-          sync: flags.sync,
-          include: flags.include,
-          exclude: flags.exclude,
-          onProgress: (p) => {
-            if (p.seen % PROGRESS_EVERY === 0) process.stderr.write(`${path}: ${p.seen} documents processed\n`);
-          },
-        });
-        done.push({ path, ...s });
+        const reporter = progressReporter(`ingesting ${path}`, 'files');
+        try {
+          const total = await countIngestFiles(path, flags.include, flags.exclude);
+          const s = await kbs.ingestPath(tenant, name, path, {
+            sync: flags.sync,
+            include: flags.include,
+            exclude: flags.exclude,
+            caller: { tenant },
+            onProgress: ingestProgress(reporter, total),
+          });
+          done.push({ path, ...s });
+        } finally {
+          reporter.stop();
+        }
       }
       return done;
     });
@@ -142,22 +204,69 @@ export function registerKbCommand(program: Command): void {
     out(summaries.map((s) => describeSummary(s.path, s)).join('\n'));
   });
 
-  common(
-    kb
-      .command('search')
-      .description('Search a knowledge base; --json prints Bedrock Retrieve’s response shape')
-      .argument('<name>', 'knowledge base')
-      .argument('<query>', 'what to look for')
-      .option('--mode <mode>', 'vector | lexical | hybrid', 'hybrid')
-      .option('-k, --k <n>', 'number of results, 1–100', '5')
-      .option('--filter <json>', 'Bedrock metadata filter, e.g. {"equals":{"key":"team","value":"red"}}'),
-  ).action(async (name: string, query: string, flags: CommonFlags & { mode: string; k: string; filter?: string }) => {
+  retrievalOptions(
+    common(
+      kb
+        .command('search')
+        .description('Search a knowledge base; --json prints Bedrock Retrieve’s response shape (retrievalResults[])')
+        .argument('<name>', 'knowledge base')
+        .argument('<query>', 'what to look for'),
+    ),
+  ).action(async (name: string, query: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag }) => {
     const tenant = tenantOf(flags);
-    const k = intArg('--k', flags.k);
-    const filter = filterArg(flags.filter);
-    const results = await withKb(flags, async (strata, kbs) => search(kbs, strata.gateway, await kbs.get(tenant, name), query, { mode: flags.mode as SearchMode, k, filter }));
+    const params = { tenant, knowledgeBase: name, query, mode: modeArg(flags.mode) ?? 'hybrid', k: intArg('--k', flags.k), filter: filterArg(flags.filter), rerank: rerankArg(flags.rerank), caller: { tenant } };
+    const results = await withKb(flags, (kbs) => kbs.retrieve(params));
     if (flags.json) return out(JSON.stringify({ retrievalResults: results }));
     out(describeResults(results));
+  });
+
+  retrievalOptions(
+    common(
+      kb
+        .command('ask')
+        .description('Answer a question from a knowledge base with citations; --json prints Bedrock RetrieveAndGenerate’s response shape')
+        .argument('<name>', 'knowledge base')
+        .argument('<question>', 'the question')
+        .option('--session <id>', 'continue the conversation of an earlier answer (its sessionId)')
+        .option('--model <alias>', 'route or model alias that writes the answer (default: rag.model in strata.yaml)'),
+    ),
+  ).action(async (name: string, question: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag; session?: string; model?: string }) => {
+    const tenant = tenantOf(flags);
+    const params = {
+      tenant,
+      knowledgeBase: name,
+      query: question,
+      mode: modeArg(flags.mode),
+      k: intArg('--k', flags.k),
+      filter: filterArg(flags.filter),
+      rerank: rerankArg(flags.rerank),
+      sessionId: flags.session,
+      model: flags.model,
+      caller: { tenant },
+    };
+    const answer = await withKb(flags, (kbs) => kbs.retrieveAndGenerate(params));
+    if (flags.json) return out(JSON.stringify({ sessionId: answer.sessionId, output: answer.output, citations: answer.citations }));
+    out(describeAnswer(answer));
+  });
+
+  common(
+    kb
+      .command('update')
+      .description('Change a knowledge base: --embedding-model re-embeds every chunk (the old vectors serve until it is done)')
+      .argument('<name>', 'knowledge base')
+      .requiredOption('--embedding-model <alias>', 'the new embedding model alias'),
+  ).action(async (name: string, flags: CommonFlags & { embeddingModel: string }) => {
+    const tenant = tenantOf(flags);
+    const reporter = progressReporter(`re-embedding ${name}`, 'chunks');
+    const result = await withKb(flags, async (kbs) => {
+      try {
+        return await kbs.reembed(tenant, name, flags.embeddingModel, { caller: { tenant }, onProgress: (done, total) => reporter.update(done, total) });
+      } finally {
+        reporter.stop();
+      }
+    });
+    if (flags.json) return out(JSON.stringify({ knowledgeBase: name, embeddingModel: flags.embeddingModel, ...result }));
+    out(`Re-embedded ${result.chunks} chunks of ${name} with ${flags.embeddingModel} in ${result.seconds.toFixed(2)} s.`);
   });
 
   common(
@@ -168,8 +277,31 @@ export function registerKbCommand(program: Command): void {
       .option('--doc <id>', 'only this document (its id, as search results show in location.customDocumentLocation.id)'),
   ).action(async (name: string, flags: CommonFlags & { doc?: string }) => {
     const tenant = tenantOf(flags);
-    await withKb(flags, (_s, kbs) => (flags.doc === undefined ? kbs.delete(tenant, name) : kbs.deleteDocument(tenant, name, flags.doc)));
+    await withKb(flags, (kbs) => (flags.doc === undefined ? kbs.delete(tenant, name) : kbs.deleteDocument(tenant, name, flags.doc)));
     if (flags.json) return out(JSON.stringify({ deleted: flags.doc === undefined ? { knowledgeBase: name } : { knowledgeBase: name, document: flags.doc } }));
     out(flags.doc === undefined ? `Deleted knowledge base ${name}.` : `Deleted document ${flags.doc} from ${name}.`);
   });
+
+  common(
+    kb
+      .command('eval')
+      .description('Score retrieval on a BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/test.tsv): nDCG@10, Recall@10, Recall@100, MRR@10')
+      .requiredOption('--beir <dir>', 'the BEIR dataset folder')
+      .option('--mode <mode>', 'vector | lexical | hybrid | all', 'all')
+      .option('--rerank [model]', "rerank each query's top 100: 'local' (the default) or a Bedrock rerank model id or ARN")
+      .option('--embedding-model <alias>', 'embedding model of the temporary knowledge base (default hash-embed)'),
+  ).action(async (flags: CommonFlags & { beir: string; mode: string; rerank?: RerankFlag; embeddingModel?: string }) => {
+    const tenant = tenantOf(flags);
+    const modes: SearchMode[] = flags.mode === 'all' ? ['vector', 'lexical', 'hybrid'] : [modeArgForEval(flags.mode)];
+    const scores = await withKb(flags, (kbs) =>
+      evaluateBeir(kbs, flags.beir, { tenant, modes, rerank: rerankArg(flags.rerank), embeddingModel: flags.embeddingModel, progress: (phase) => progressReporter(phase, phase.includes('queries') ? 'queries' : 'documents') }),
+    );
+    if (flags.json) return out(JSON.stringify(scores));
+    out(scoresTable(scores));
+  });
+}
+
+function modeArgForEval(text: string): SearchMode {
+  if (!(SEARCH_MODES as readonly string[]).includes(text)) throw new StrataError('invalid_request', `--mode must be one of ${SEARCH_MODES.join(', ')} or all, got "${text}".`);
+  return text as SearchMode;
 }

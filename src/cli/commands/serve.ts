@@ -20,7 +20,7 @@ interface ServeFlags {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Run the HTTP server (OpenAI-compatible API, /metrics, /healthz) on the configured models')
+    .description('Run the HTTP server (OpenAI-compatible API, Bedrock Runtime and Agent Runtime paths, knowledge bases, /metrics, /healthz) on the configured models')
     .option('-c, --config <path>', 'strata.yaml (default: $STRATA_CONFIG, else built-in local defaults)')
     .option('--host <host>', 'address to bind (overrides server.host)')
     .option('--port <n>', 'port to listen on (overrides server.port; 0 = any free port)')
@@ -58,6 +58,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     metricsNeedKey: config.server.metricsAuth,
     bodyLimitBytes: config.server.bodyLimitBytes,
     prompts: { registry: strata.promptRegistry, runtime: strata.prompts, experiments: strata.experiments, feedbackTextTenants: strata.config.feedback.textTenants },
+    knowledgeBases: strata.knowledgeBases,
+    guardrails: strata.guardrails,
     isReady: () => !draining,
     onDraining: () => {
       strata.logger.info('draining: not accepting new requests, finishing in-flight ones');

@@ -25,11 +25,14 @@ export interface SplitAnswer {
   nonAnswers: string[];
 }
 
-/** The answer's claims and its non-answer sentences. */
+/** Citation markers such as `[1]`, `[2, 3]` or `[1][4]`: they point at sources, they claim nothing. */
+const CITATION_MARKER = /\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]/g;
+
+/** The answer's claims and its non-answer sentences (citation markers are not part of any claim). */
 export function splitClaims(answer: string): SplitAnswer {
   const claims: string[] = [];
   const nonAnswers: string[] = [];
-  for (const sentence of splitSentences(answer)) {
+  for (const sentence of splitSentences(answer.replace(CITATION_MARKER, ''))) {
     if (isNonAnswer(sentence)) {
       nonAnswers.push(sentence);
       continue;

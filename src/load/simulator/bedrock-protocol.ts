@@ -281,7 +281,52 @@ function parseConverse(body: unknown, modelId: string): ConverseParsed {
 }
 
 /** Titan Text Embeddings v2 through InvokeModel: {inputText, dimensions?, normalize?}. */
+const COHERE_INPUT_TYPES = new Set(['search_document', 'search_query', 'classification', 'clustering']);
+
+/** Cohere Embed's InvokeModel body: up to 96 texts, an input_type, floats (v4 also takes output_dimension). */
+async function invokeCohereEmbedding(ex: Exchange, behavior: SimulatorBehavior, modelId: string, body: Record<string, unknown>): Promise<void> {
+  const texts = body.texts;
+  const reject = (message: string): void => {
+    behavior.recordRejected(modelId);
+    sendError(ex, 'ValidationException', `Malformed input request: ${message}`);
+  };
+  if (!Array.isArray(texts) || texts.length === 0 || texts.length > 96 || !texts.every((t) => typeof t === 'string' && t !== '')) {
+    reject('texts must be a list of 1 to 96 non-empty strings.');
+    return;
+  }
+  if (typeof body.input_type !== 'string' || !COHERE_INPUT_TYPES.has(body.input_type)) {
+    reject('input_type must be one of search_document, search_query, classification, clustering.');
+    return;
+  }
+  const v4 = modelId.includes('embed-v4');
+  const dims = v4 ? (body.output_dimension ?? 1536) : 1024;
+  if (v4 && dims !== 256 && dims !== 512 && dims !== 1024 && dims !== 1536) {
+    reject('output_dimension must be 256, 512, 1024 or 1536.');
+    return;
+  }
+  const tokens = (texts as string[]).reduce((n, t) => n + countTokens(t), 0);
+  const verdict = behavior.decide(modelId, tokens);
+  await pause(behavior.sampleLatencyMs(), ex.signal);
+  if (ex.signal.aborted) return;
+  if (verdict.kind === 'throttle') {
+    sendError(ex, 'ThrottlingException', BEDROCK_MESSAGE.ThrottlingException!, { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) });
+    return;
+  }
+  if (verdict.kind === 'fail') {
+    await failWith(ex, verdict.type);
+    return;
+  }
+  // the input type is part of what is embedded, as Cohere embeds queries and documents asymmetrically
+  const float = (texts as string[]).map((t) => pseudoEmbedding(`${String(body.input_type)}\n${t}`, dims as number));
+  const embeddings = Array.isArray(body.embedding_types) ? { float } : float;
+  ex.json(200, { id: randomUUID(), texts, embeddings, response_type: Array.isArray(body.embedding_types) ? 'embeddings_by_type' : 'embeddings_floats' }, { 'x-amzn-requestid': randomUUID() });
+}
+
 async function invokeEmbedding(ex: Exchange, behavior: SimulatorBehavior, modelId: string, body: unknown): Promise<void> {
+  if (isRecord(body) && /(^|\.)cohere\.embed-/.test(modelId)) {
+    await invokeCohereEmbedding(ex, behavior, modelId, body);
+    return;
+  }
   if (!isRecord(body) || typeof body.inputText !== 'string' || body.inputText === '') {
     behavior.recordRejected(modelId);
     sendError(ex, 'ValidationException', 'Malformed input request: inputText is required and must be a non-empty string.');

@@ -3,6 +3,7 @@ import {
   defaultSettings,
   parseSettingsPatch,
   type SimulatedErrorType,
+  type SimulatedGuardrail,
   type SimulatorSettings,
 } from './settings.js';
 
@@ -180,6 +181,12 @@ export class SimulatorBehavior {
   /** Rerank results per page, or undefined for one page with everything. */
   rerankPageSize(): number | undefined {
     return this.current.rerankPageSize;
+  }
+
+  /** The managed guardrail with this id, as configured (not a copy: callers may cache work keyed by it). */
+  guardrail(id: string): SimulatedGuardrail | undefined {
+    const g = this.current.guardrails;
+    return g !== undefined && Object.hasOwn(g, id) ? g[id] : undefined;
   }
 
   answer(): SimulatorSettings['answer'] {

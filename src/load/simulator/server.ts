@@ -6,6 +6,7 @@ import { handleBedrock, sendError as sendBedrockError } from './bedrock-protocol
 import type { SimulatorBehavior } from './behavior.js';
 import { BodyTooLargeError, Exchange } from './exchange.js';
 import { handleRerank } from './rerank-protocol.js';
+import { handleApplyGuardrail } from './guardrail-protocol.js';
 import { handleOpenAI } from './openai-protocol.js';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -93,7 +94,7 @@ async function handle(ex: Exchange, protocol: 'bedrock' | 'openai', behavior: Si
     return;
   }
   const served =
-    protocol === 'openai' ? await handleOpenAI(ex, behavior) : (await handleBedrock(ex, behavior)) || (await handleRerank(ex, behavior));
+    protocol === 'openai' ? await handleOpenAI(ex, behavior) : (await handleBedrock(ex, behavior)) || (await handleRerank(ex, behavior)) || (await handleApplyGuardrail(ex, behavior));
   if (!served) failInternal(ex, protocol, 404, `No route for ${ex.method} ${ex.path} in the ${protocol} simulator.`);
 }
 

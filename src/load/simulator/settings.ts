@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StrataError } from '../../core/index.js';
+import { isPiiEntityType } from '../../guardrails/index.js';
 
 /** Upstream error types the simulator can inject; the same names serve both wire protocols. */
 export const ERROR_TYPES = [
@@ -48,6 +49,22 @@ export interface SimulatorSettings {
   streamChunkDelayMs: number;
   /** when set, Rerank answers at most this many results per page and returns a nextToken for the rest */
   rerankPageSize?: number;
+  /** managed guardrails ApplyGuardrail knows, by identifier (none by default: every id is unknown) */
+  guardrails?: Record<string, SimulatedGuardrail>;
+}
+
+/** A managed guardrail of the simulator: blocked words and PII types, deterministic and local. */
+export interface SimulatedGuardrail {
+  /** the version it answers to (a number or DRAFT) */
+  version: string;
+  /** words and phrases that block (case-insensitive, on word boundaries) */
+  blockedWords: string[];
+  /** Bedrock PII entity types it detects */
+  piiTypes: string[];
+  /** what it does with PII it finds */
+  piiAction: 'ANONYMIZE' | 'BLOCK';
+  blockedInputMessage: string;
+  blockedOutputMessage: string;
 }
 
 export function defaultSettings(): SimulatorSettings {
@@ -74,6 +91,22 @@ function errorTypeMap<T extends z.ZodType<number>>(value: T) {
   });
 }
 
+const simulatedGuardrailSchema = z
+  .object({
+    version: z.string().regex(/^(DRAFT|[0-9]{1,8})$/, { error: 'a version number or DRAFT' }).default('DRAFT'),
+    blockedWords: z.array(z.string().min(1).max(100)).max(1000).default([]),
+    piiTypes: z
+      .array(z.string())
+      .default([])
+      .superRefine((types, ctx) => {
+        for (const t of types) if (!isPiiEntityType(t)) ctx.addIssue({ code: 'custom', message: `unknown PII type '${t}'` });
+      }),
+    piiAction: z.enum(['ANONYMIZE', 'BLOCK']).default('ANONYMIZE'),
+    blockedInputMessage: z.string().min(1).default('Sorry, the model cannot answer this question.'),
+    blockedOutputMessage: z.string().min(1).default('Sorry, the model cannot answer this question.'),
+  })
+  .strict();
+
 /** Schema of a settings patch (POST /_control, startSimulator, CLI). `null` clears an optional field. */
 export const settingsPatchSchema = z
   .object({
@@ -92,14 +125,17 @@ export const settingsPatchSchema = z
     streamChunkTokens: z.number().int().min(1).max(10_000),
     streamChunkDelayMs: z.number().min(0).max(600_000),
     rerankPageSize: z.number().int().min(1).max(1000).nullable(),
+    guardrails: z.record(z.string().regex(/^[a-z0-9]{1,64}$/, { error: 'guardrail ids are 1-64 lower-case letters and digits' }), simulatedGuardrailSchema).nullable(),
   })
   .partial()
   .strict();
 
-export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+/** A patch as given (fields with defaults, such as a guardrail's, may be left out). */
+export type SettingsPatch = z.input<typeof settingsPatchSchema>;
+type ParsedPatch = z.output<typeof settingsPatchSchema>;
 
 /** Validates a patch; throws StrataError('invalid_request') naming the first bad field. */
-export function parseSettingsPatch(input: unknown): SettingsPatch {
+export function parseSettingsPatch(input: unknown): ParsedPatch {
   const r = settingsPatchSchema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -107,8 +143,8 @@ export function parseSettingsPatch(input: unknown): SettingsPatch {
   throw new StrataError('invalid_request', `Invalid simulator settings at ${where}: ${issue?.message ?? 'invalid'}.`);
 }
 
-/** Applies a validated patch: given fields replace the current ones, `null` clears rpm/tpm/onlyModels/rerankPageSize. */
-export function applyPatch(current: SimulatorSettings, patch: SettingsPatch | Partial<SimulatorSettings>): SimulatorSettings {
+/** Applies a validated patch: given fields replace the current ones, `null` clears rpm/tpm/onlyModels/rerankPageSize/guardrails. */
+export function applyPatch(current: SimulatorSettings, patch: ParsedPatch | Partial<SimulatorSettings>): SimulatorSettings {
   const next: SimulatorSettings = { ...current };
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) continue;

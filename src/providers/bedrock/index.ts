@@ -1,5 +1,6 @@
 export { createBedrockChatModel, type BedrockChatModelOptions } from './chat-model.js';
 export { createBedrockEmbeddingModel, type BedrockEmbeddingModelOptions } from './embedding-model.js';
+export { createCohereEmbeddingModel, isCohereEmbedModel, type CohereEmbeddingModelOptions } from './cohere-embedding.js';
 export { mapBedrockError } from './errors.js';
 export { bedrockClientFor, closeBedrockClients, resolveRegion, resolveEndpoint } from './client.js';
 export { describeBedrockModelId, type BedrockModelIdInfo } from './model-id.js';

@@ -45,15 +45,6 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/**
- * Adds `count` occurrences of a hashed feature to a family's count table. The table has two halves (positive
- * and negative sign) so that sublinear TF can be applied per bucket before signs are combined.
- */
-function addFeature(counts: Float64Array, dims: number, hash: number, count: number): void {
-  const h = fmix32(hash);
-  counts[(h & 0x7fffffff) % dims + (h >>> 31) * dims]! += count;
-}
-
 /** Hash of the n code units of `<word>` starting at `start` (positions 0 and len+1 are the boundary markers). */
 function charGramHash(word: string, start: number, n: number): number {
   let h = SEED_CHARGRAM ^ n;
@@ -80,6 +71,31 @@ function familyValues(counts: Float64Array, dims: number, out: Float64Array): nu
   return Math.sqrt(sq);
 }
 
+/**
+ * What one distinct word contributes, computed once and remembered: its unigram bucket, the seed its
+ * successor's bigram hash starts from, and the buckets of its character n-grams (each index already in the
+ * positive or negative half). Counts are whole numbers in a Float64Array, so adding them from the cache in
+ * any order gives the same tables, and the vectors stay bit-identical to hashing every occurrence afresh.
+ */
+interface WordFeatures {
+  term: string;
+  unigram: number;
+  bigramSeed: number;
+  chargrams: Int32Array;
+}
+
+/**
+ * Bucket index of a hashed feature in a family's count table. The table has two halves (positive and
+ * negative sign) so that sublinear TF can be applied per bucket before signs are combined.
+ */
+function bucketOf(dims: number, hash: number): number {
+  const h = fmix32(hash);
+  return ((h & 0x7fffffff) % dims) + (h >>> 31) * dims;
+}
+
+/** Distinct words remembered per embedder (per dimension count): Zipf makes a few thousand cover most text. */
+const MAX_CACHED_WORDS = 50_000;
+
 class HashEmbedder {
   private readonly uni: Float64Array;
   private readonly bi: Float64Array;
@@ -87,7 +103,8 @@ class HashEmbedder {
   private readonly vu: Float64Array;
   private readonly vb: Float64Array;
   private readonly vc: Float64Array;
-  private readonly wordCounts = new Map<string, number>();
+  private readonly wordCounts = new Map<WordFeatures, number>();
+  private readonly words = new Map<string, WordFeatures>();
 
   constructor(private readonly dims: number) {
     this.uni = new Float64Array(dims * 2);
@@ -98,28 +115,43 @@ class HashEmbedder {
     this.vc = new Float64Array(dims);
   }
 
+  private featuresOf(w: string): WordFeatures {
+    let f = this.words.get(w);
+    if (f !== undefined) return f;
+    const { dims } = this;
+    const term = stemWord(w);
+    const len = Math.min(w.length, MAX_CHARGRAM_WORD) + 2;
+    const word = w.length > MAX_CHARGRAM_WORD ? w.slice(0, MAX_CHARGRAM_WORD) : w;
+    const chargrams = new Int32Array(Math.max(0, len - 2) + Math.max(0, len - 3));
+    let k = 0;
+    for (let n = 3; n <= 4; n++) {
+      for (let s = 0; s + n <= len; s++) chargrams[k++] = bucketOf(dims, charGramHash(word, s, n));
+    }
+    f = { term, unigram: bucketOf(dims, fnv1a(term, SEED_UNIGRAM)), bigramSeed: Math.imul(fnv1a(term, SEED_BIGRAM) ^ 32, FNV_PRIME), chargrams };
+    if (this.words.size >= MAX_CACHED_WORDS) this.words.clear();
+    this.words.set(w, f);
+    return f;
+  }
+
   embed(text: string): Float32Array {
     const { dims, uni, bi, chars, wordCounts } = this;
     uni.fill(0);
     bi.fill(0);
     chars.fill(0);
     wordCounts.clear();
-    let prev: string | undefined;
+    let prev: WordFeatures | undefined;
     for (const w of wordTokens(text)) {
       if (isStopWord(w)) continue;
-      wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
-      const term = stemWord(w);
-      addFeature(uni, dims, fnv1a(term, SEED_UNIGRAM), 1);
-      if (prev !== undefined) addFeature(bi, dims, fnv1a(term, Math.imul(fnv1a(prev, SEED_BIGRAM) ^ 32, FNV_PRIME)), 1);
-      prev = term;
+      const f = this.featuresOf(w);
+      wordCounts.set(f, (wordCounts.get(f) ?? 0) + 1);
+      uni[f.unigram]! += 1;
+      if (prev !== undefined) bi[bucketOf(dims, fnv1a(f.term, prev.bigramSeed))]! += 1;
+      prev = f;
     }
-    // Character n-grams are computed once per distinct word and weighted by its count.
-    for (const [w, count] of wordCounts) {
-      const len = Math.min(w.length, MAX_CHARGRAM_WORD) + 2;
-      const word = w.length > MAX_CHARGRAM_WORD ? w.slice(0, MAX_CHARGRAM_WORD) : w;
-      for (let n = 3; n <= 4; n++) {
-        for (let s = 0; s + n <= len; s++) addFeature(chars, dims, charGramHash(word, s, n), count);
-      }
+    // Character n-grams are added once per distinct word, weighted by its count.
+    for (const [f, count] of wordCounts) {
+      const grams = f.chargrams;
+      for (let i = 0; i < grams.length; i++) chars[grams[i]!]! += count;
     }
     const nu = familyValues(uni, dims, this.vu);
     const nb = familyValues(bi, dims, this.vb);
@@ -191,6 +223,7 @@ export function createHashEmbeddingModel(opts: HashEmbeddingOptions = {}): Embed
           const text = req.texts[i];
           if (typeof text !== 'string') throw new StrataError('invalid_request', `texts[${i}] must be a string.`);
           vectors[i] = embedder.embed(text);
+          // usually a lookup: the chunker counted this very text a moment ago (countTokens memoises long texts)
           inputTokens += countTokens(text);
         }
         return Promise.resolve({ vectors, usage: { inputTokens }, modelId: 'hash-embed' });

@@ -9,13 +9,20 @@ export function lexicalText(text: string): string {
 }
 
 /**
- * Turns user text into an FTS5 MATCH expression that cannot carry FTS syntax: every analysed term becomes
- * a quoted string (a `"` inside doubled), joined with OR so that BM25 ranks by how many and how rare the
- * matching terms are — natural-language queries rarely have every word in one chunk. Operators (AND, NEAR,
- * *, ^, :, -) are either dropped as punctuation by the analyser or searched as plain words.
+ * An FTS5 MATCH expression from analysed terms that cannot carry FTS syntax: every term becomes a quoted
+ * string (a `"` inside doubled), joined with OR so that BM25 ranks by how many and how rare the matching terms
+ * are — natural-language queries rarely have every word in one chunk.
  */
-export function ftsQuery(text: string, maxTerms = 64): string | undefined {
-  const unique = [...new Set(analyzeTerms(text.normalize('NFKC')))].slice(0, maxTerms);
+export function ftsMatchOf(terms: string[], maxTerms = 64): string | undefined {
+  const unique = [...new Set(terms.filter((t) => t.length > 0))].slice(0, maxTerms);
   if (unique.length === 0) return undefined;
   return unique.map((w) => `"${w.replaceAll('"', '""')}"`).join(' OR ');
+}
+
+/**
+ * Turns user text into an FTS5 MATCH expression (see ftsMatchOf). Operators (AND, NEAR, *, ^, :, -) are either
+ * dropped as punctuation by the analyser or searched as plain words.
+ */
+export function ftsQuery(text: string, maxTerms = 64): string | undefined {
+  return ftsMatchOf(analyzeTerms(text.normalize('NFKC')), maxTerms);
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type BetterSqlite3 from 'better-sqlite3';
 import { StrataError } from '../../core/index.js';
 import type { Store } from '../../store/index.js';
 import { validateChunkingConfig } from '../chunking/index.js';
-import type { KnowledgeBase, KnowledgeBaseConfig, KnowledgeBaseConfigInput } from './types.js';
+import type { KbEngine, KnowledgeBaseRow, StoredDocumentInfo } from './engine.js';
+import { kbEngineFor } from './engine-factory.js';
+import { VECTOR_INDEX_KINDS, type KnowledgeBase, type KnowledgeBaseConfig, type KnowledgeBaseConfigInput, type VectorIndexKind } from './types.js';
 
 /** Knowledge base names: short, lower case, safe in URLs, file names and CLI arguments. */
 export const KB_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -17,40 +18,38 @@ export function assertKnowledgeBaseName(name: string): void {
   }
 }
 
+function vectorIndexOf(input: KnowledgeBaseConfigInput['index']): VectorIndexKind {
+  if (input === undefined) return 'exact';
+  if (input === null || typeof input !== 'object') throw new StrataError('invalid_request', "index must be an object, e.g. { \"vector\": \"hnsw\" }.");
+  const kind = input.vector ?? 'exact';
+  if (!VECTOR_INDEX_KINDS.includes(kind)) {
+    throw new StrataError('invalid_request', `Unknown vector index '${String(kind)}'; use 'exact' (every chunk scored) or 'hnsw' (approximate, for large knowledge bases).`);
+  }
+  return kind;
+}
+
 /** Fills every default so the recorded config alone reproduces the index. */
 export function resolveKnowledgeBaseConfig(input: KnowledgeBaseConfigInput = {}): KnowledgeBaseConfig {
   const model = input.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   if (typeof model !== 'string' || model.trim() === '') throw new StrataError('invalid_request', 'embeddingModel must be a non-empty model alias.');
-  return { embeddingModel: model, chunking: validateChunkingConfig(input.chunking ?? { strategy: 'fixed' }) };
+  return { embeddingModel: model, chunking: validateChunkingConfig(input.chunking ?? { strategy: 'fixed' }), index: { vector: vectorIndexOf(input.index) } };
 }
 
-/**
- * The raw SQLite connection. Chunk writes and searches use prepared statements on it: a document's
- * replacement is one synchronous transaction (nothing else can interleave), and FTS5 has no Kysely syntax.
- */
-export function sqliteOf(store: Store): BetterSqlite3.Database {
-  if (store.dialect !== 'sqlite' || store.sqlite === undefined) {
-    throw new StrataError('invalid_request', 'Knowledge bases need the embedded SQLite store for now; PostgreSQL (pgvector) support is not there yet.', { status: 501 });
-  }
-  return store.sqlite;
-}
-
-interface KbRow {
-  id: string;
-  tenant: string;
-  name: string;
-  config: string;
-  created_at: number;
-  updated_at: number;
+/** A recorded config as read back; knowledge bases recorded before index options existed are exact. */
+function parseRecordedConfig(json: string): KnowledgeBaseConfig {
+  const raw = JSON.parse(json) as Omit<KnowledgeBaseConfig, 'index'> & { index?: { vector?: VectorIndexKind } };
+  return { ...raw, index: { vector: raw.index?.vector ?? 'exact' } };
 }
 
 /** Create, list, get and delete knowledge bases of a tenant; each tenant sees only its own. */
 export class KnowledgeBaseStore {
   readonly store: Store;
+  /** where rows live and how they are searched (SQLite or PostgreSQL) */
+  readonly engine: KbEngine;
 
   constructor(store: Store) {
-    sqliteOf(store);
     this.store = store;
+    this.engine = kbEngineFor(store);
   }
 
   /** Creates a knowledge base; invalid_request (409) when the tenant already has one by that name. */
@@ -58,81 +57,65 @@ export class KnowledgeBaseStore {
     assertKnowledgeBaseName(name);
     const resolved = resolveKnowledgeBaseConfig(config);
     const now = Date.now();
-    const row: KbRow = { id: randomUUID(), tenant, name, config: JSON.stringify(resolved), created_at: now, updated_at: now };
-    try {
-      await this.store.db.insertInto('knowledge_bases').values(row).execute();
-    } catch (e) {
-      // the unique (tenant, name) index decides, so two concurrent creates cannot both succeed
-      if (/unique/i.test((e as Error).message)) {
-        throw new StrataError('invalid_request', `Knowledge base '${name}' already exists in tenant ${tenant}.`, { status: 409, cause: e });
-      }
-      throw e;
-    }
+    const row: KnowledgeBaseRow = { id: randomUUID(), tenant, name, config: JSON.stringify(resolved), created_at: now, updated_at: now };
+    await this.engine.insertKnowledgeBase(row);
     return this.toKnowledgeBase(row);
   }
 
   async list(tenant: string): Promise<KnowledgeBase[]> {
-    const rows = await this.store.db.selectFrom('knowledge_bases').selectAll().where('tenant', '=', tenant).orderBy('name').execute();
-    return rows.map((r) => this.toKnowledgeBase(r));
+    const rows = await this.engine.listKnowledgeBases(tenant);
+    return Promise.all(rows.map((r) => this.toKnowledgeBase(r)));
   }
 
   /** The knowledge base, or not_found. */
   async get(tenant: string, name: string): Promise<KnowledgeBase> {
-    const row = await this.store.db.selectFrom('knowledge_bases').selectAll().where('tenant', '=', tenant).where('name', '=', name).executeTakeFirst();
+    const row = await this.engine.getKnowledgeBase(tenant, name);
     if (row === undefined) throw new StrataError('not_found', `No knowledge base '${name}' in tenant ${tenant}; create it with 'strata kb create ${name}'.`);
     return this.toKnowledgeBase(row);
   }
 
-  /** Deletes the knowledge base with its documents and chunks (FTS rows follow by trigger). */
+  /** By name, else by id (Bedrock-style paths name a knowledge base by id); not_found otherwise. */
+  async resolve(tenant: string, nameOrId: string): Promise<KnowledgeBase> {
+    const row = (await this.engine.getKnowledgeBase(tenant, nameOrId)) ?? (await this.engine.getKnowledgeBaseById(tenant, nameOrId));
+    if (row === undefined) throw new StrataError('not_found', `No knowledge base '${nameOrId}' (name or id) in tenant ${tenant}.`);
+    return this.toKnowledgeBase(row);
+  }
+
+  /** Deletes the knowledge base with its documents, chunks and index entries. */
   async delete(tenant: string, name: string): Promise<void> {
     const kb = await this.get(tenant, name);
-    const db = sqliteOf(this.store);
-    db.transaction(() => {
-      db.prepare('delete from kb_chunks where kb_id = ?').run(kb.id);
-      db.prepare('delete from kb_documents where kb_id = ?').run(kb.id);
-      db.prepare('delete from knowledge_bases where id = ?').run(kb.id);
-    })();
+    await this.engine.deleteKnowledgeBase(kb.id);
   }
 
   /** Deletes one document and its chunks; not_found when the knowledge base has no such document. */
   async deleteDocument(tenant: string, name: string, docId: string): Promise<void> {
     const kb = await this.get(tenant, name);
-    if (!removeDocument(sqliteOf(this.store), kb.id, docId)) {
+    if (!(await this.engine.removeDocument(kb.id, docId))) {
       throw new StrataError('not_found', `Knowledge base '${name}' has no document '${docId}'.`);
     }
   }
 
   /** Document ids, paths and hashes of a knowledge base (for ingestion and listings). */
-  documents(kb: KnowledgeBase): { docId: string; relPath: string; contentHash: string; chunkCount: number }[] {
-    const rows = sqliteOf(this.store)
-      .prepare('select doc_id, rel_path, content_hash, chunk_count from kb_documents where kb_id = ? order by rel_path, doc_id')
-      .all(kb.id) as { doc_id: string; rel_path: string; content_hash: string; chunk_count: number }[];
-    return rows.map((r) => ({ docId: r.doc_id, relPath: r.rel_path, contentHash: r.content_hash, chunkCount: r.chunk_count }));
+  async documents(kb: KnowledgeBase): Promise<StoredDocumentInfo[]> {
+    return this.engine.documents(kb.id);
   }
 
-  private toKnowledgeBase(row: KbRow): KnowledgeBase {
-    const db = sqliteOf(this.store);
-    const counts = db.prepare('select count(*) as documents, coalesce(sum(chunk_count), 0) as chunks from kb_documents where kb_id = ?').get(row.id) as {
-      documents: number;
-      chunks: number;
-    };
+  /** Persists derived index state (HNSW graphs) now rather than leaving it to be rebuilt by the next process. */
+  async flush(): Promise<void> {
+    await this.engine.flush?.();
+  }
+
+  private async toKnowledgeBase(row: KnowledgeBaseRow): Promise<KnowledgeBase> {
+    const counts = await this.engine.counts(row.id);
     return {
       id: row.id,
       tenant: row.tenant,
       name: row.name,
-      config: JSON.parse(row.config) as KnowledgeBaseConfig,
+      config: parseRecordedConfig(row.config),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
       documents: counts.documents,
       chunks: counts.chunks,
     };
   }
-}
-
-/** Removes a document and its chunks in one transaction; false when it was not there. */
-export function removeDocument(db: BetterSqlite3.Database, kbId: string, docId: string): boolean {
-  return db.transaction(() => {
-    db.prepare('delete from kb_chunks where kb_id = ? and doc_id = ?').run(kbId, docId);
-    return db.prepare('delete from kb_documents where kb_id = ? and doc_id = ?').run(kbId, docId).changes > 0;
-  })();
 }

@@ -8,12 +8,22 @@ export interface KnowledgeBaseConfigInput {
   embeddingModel?: string;
   /** default: fixed, 512 tokens, 15% overlap */
   chunking?: ChunkingConfig;
+  /** default: exact vector search */
+  index?: { vector?: VectorIndexKind };
 }
+
+/**
+ * `exact` scores every chunk that passes the filter (sqlite-vec in SQL on SQLite); `hnsw` answers from an
+ * approximate HNSW graph (usearch) and falls back to the exact filtered scan when a filter is too selective.
+ */
+export type VectorIndexKind = 'exact' | 'hnsw';
+export const VECTOR_INDEX_KINDS: readonly VectorIndexKind[] = ['exact', 'hnsw'];
 
 /** The recorded config: every default resolved, so the same files give the same index later. */
 export interface KnowledgeBaseConfig {
   embeddingModel: string;
   chunking: ResolvedChunkingConfig;
+  index: { vector: VectorIndexKind };
 }
 
 export interface KnowledgeBase {
@@ -59,6 +69,29 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** chunks per embedding call (default 64) */
   batchSize?: number;
+  /** embedding calls in flight at once (default 4); documents are still written one by one, in order */
+  concurrency?: number;
+}
+
+/** A document sent over the API: the file name's extension picks the loader, metadata acts as a sidecar. */
+export interface UploadedDocumentInput {
+  /** relative name with extension, e.g. `guides/setup.md` (the document id is derived from it) */
+  fileName: string;
+  content: Buffer;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ReembedOptions {
+  /** after each page of chunks is written: chunks done so far and the total at the start */
+  onProgress?: (done: number, total: number) => void;
+  /** chunks per embedding call (default 64) */
+  batchSize?: number;
+}
+
+export interface ReembedSummary {
+  chunks: number;
+  embeddingTokens: number;
+  seconds: number;
 }
 
 export interface IngestSummary {

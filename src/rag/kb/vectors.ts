@@ -1,7 +1,6 @@
 /**
- * Embeddings as stored: L2-normalised Float32Array bytes, so cosine similarity is a plain dot product at
- * query time. Search over them is exact (every chunk of the knowledge base is scored); that is fast enough
- * to about 10^5 chunks per knowledge base, past which an ANN index (sqlite-vec / HNSW) is the next step.
+ * Embeddings as stored: L2-normalised Float32Array bytes, so cosine similarity is a plain dot product (and
+ * 1 − cosine distance) at query time, whichever engine scores them.
  */
 
 /** A unit-length copy (a zero vector stays zero: it matches nothing rather than dividing by zero). */

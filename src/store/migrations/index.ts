@@ -12,11 +12,15 @@ import { promptsMigration } from './0006-prompts.js';
 import { invocationPromptMigration } from './0007-invocation-prompt.js';
 import { experimentsMigration } from './0008-experiments.js';
 import { knowledgeBasesMigration } from './0009-knowledge-bases.js';
+import { kbPostgresMigration } from './0010-kb-postgres.js';
+import { kbFtsPerKnowledgeBaseMigration } from './0011-kb-fts-per-knowledge-base.js';
+import { kbSessionsMigration } from './0012-kb-sessions.js';
+import { invocationGuardrailMigration } from './0013-invocation-guardrail.js';
 
 export type { Migration } from './types.js';
 
 /** Every schema change, oldest first. Append only. */
-export const MIGRATIONS: readonly Migration[] = [invocationsMigration, settingsMigration, invocationCostMigration, apiKeysMigration, invocationAttributionMigration, promptsMigration, invocationPromptMigration, experimentsMigration, knowledgeBasesMigration];
+export const MIGRATIONS: readonly Migration[] = [invocationsMigration, settingsMigration, invocationCostMigration, apiKeysMigration, invocationAttributionMigration, promptsMigration, invocationPromptMigration, experimentsMigration, knowledgeBasesMigration, kbPostgresMigration, kbFtsPerKnowledgeBaseMigration, kbSessionsMigration, invocationGuardrailMigration];
 
 /** First key of the two-key advisory lock; the second is the schema, so schemas migrate independently. */
 const PG_LOCK_CLASS = 0x5354_5241; // "STRA"

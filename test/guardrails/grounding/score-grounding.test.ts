@@ -82,6 +82,14 @@ describe('claims, numbers and entities', () => {
     expect(nonAnswers).toEqual(['I am not sure about gift cards.']);
   });
 
+  it('leaves citation markers out of claims: a cited answer is split the same as an uncited one', () => {
+    expect(splitClaims('Laptops carry a two-year warranty. [1] Phones carry a one-year warranty. [1, 2] Returns take 30 days [3].').claims).toEqual([
+      'Laptops carry a two-year warranty.',
+      'Phones carry a one-year warranty.',
+      'Returns take 30 days.',
+    ]);
+  });
+
   it('extracts canonical numbers and named entities', () => {
     expect([...extractNumbers('It costs $1,250 (5 percent off), or 3 thousand for two.')]).toEqual(['1250', '5%', '3000', '2']);
     expect(extractEntities('In 1911 Marie Curie won a prize in Stockholm; NASA and GPT-4 came later.')).toEqual(['marie curie', 'stockholm', 'nasa', 'gpt-4']);

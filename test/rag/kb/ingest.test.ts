@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, type KnowledgeBase } from '../../../src/rag/kb/index.js';
+import { ftsTableOf } from '../../../src/rag/kb/sqlite/fts-tables.js';
 import { startKbHarness, writeTree, type KbHarness } from './harness.js';
 
 let h: KbHarness;
@@ -39,8 +40,9 @@ describe('ingest', () => {
     expect(s.tokens).toBeGreaterThan(0);
     expect(s.embeddingTokens).toBeGreaterThan(0);
     expect(chunkKeys()).toHaveLength(s.chunks);
-    const fts = h.strata.store.sqlite!.prepare("select count(*) as n from kb_chunks_fts where kb_chunks_fts match '\"banana\"'").get() as { n: number };
-    expect(fts.n).toBeGreaterThan(0);
+    const fts = ftsTableOf(kb.id);
+    const matched = h.strata.store.sqlite!.prepare(`select count(*) as n from ${fts} where ${fts} match '"banana"'`).get() as { n: number };
+    expect(matched.n).toBeGreaterThan(0);
     expect((await h.kbs.get('acme', 'docs')).documents).toBe(5);
   });
 
@@ -81,7 +83,7 @@ describe('ingest', () => {
     const s = await ingest(h.kbs, h.strata.gateway, kb, root, { sync: true });
     expect(s.removed).toBe(3);
     expect(s.skipped.map((x) => x.path)).toEqual(expect.arrayContaining(['broken.pdf', 'guide.md']));
-    const docs = h.kbs.documents(kb).map((d) => d.relPath);
+    const docs = (await h.kbs.documents(kb)).map((d) => d.relPath);
     expect(docs).toEqual(['guide.md', 'notes/pricing.txt']);
     rmSync(join(root, 'guide.md.metadata.json'));
   });
@@ -98,7 +100,7 @@ describe('ingest', () => {
       },
     });
     await expect(crash).rejects.toThrow('simulated crash');
-    const half = h.kbs.documents(kb2).length;
+    const half = (await h.kbs.documents(kb2)).length;
     expect(half).toBeGreaterThan(0);
     expect(half).toBeLessThan(20);
     const s = await ingest(h.kbs, h.strata.gateway, kb2, many);
@@ -107,13 +109,13 @@ describe('ingest', () => {
     const dupes = h.strata.store.sqlite!.prepare('select count(*) as n from (select doc_id, ordinal from kb_chunks where kb_id = ? group by doc_id, ordinal having count(*) > 1)').get(kb2.id) as { n: number };
     expect(dupes.n).toBe(0);
     const total = h.strata.store.sqlite!.prepare('select count(*) as n from kb_chunks where kb_id = ?').get(kb2.id) as { n: number };
-    expect(total.n).toBe(h.kbs.documents(kb2).reduce((s2, d) => s2 + d.chunkCount, 0));
+    expect(total.n).toBe((await h.kbs.documents(kb2)).reduce((s2, d) => s2 + d.chunkCount, 0));
   });
 
   it('deleteDocument removes one document and its chunks', async () => {
-    const [first] = h.kbs.documents(kb);
+    const [first] = await h.kbs.documents(kb);
     await h.kbs.deleteDocument('acme', 'docs', first!.docId);
-    expect(h.kbs.documents(kb).map((d) => d.docId)).not.toContain(first!.docId);
+    expect((await h.kbs.documents(kb)).map((d) => d.docId)).not.toContain(first!.docId);
     expect(chunkKeys().some((c) => c.doc === first!.docId)).toBe(false);
     await expect(h.kbs.deleteDocument('acme', 'docs', first!.docId)).rejects.toMatchObject({ code: 'not_found' });
   });

@@ -1,0 +1,1 @@
+export { PgKbEngine } from './pg-engine.js';
