@@ -90,7 +90,8 @@ function problemsOf(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[] {
     case 'invalid_key':
       return [{ path, message: `invalid name ${describeValue(issue.path.at(-1))}; ${NAME_RULE}` }];
     case 'invalid_type': {
-      if (value === undefined) return [{ path, message: 'required' }];
+      // a schema's own message (e.g. "a topic needs a definition …") says more than zod's default
+      if (value === undefined) return [{ path, message: issue.message.startsWith('Invalid input') ? 'required' : `required: ${issue.message}` }];
       const expected = issue.expected === 'int' ? 'an integer' : issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
       return [{ path, message: `expected ${expected}, got ${shown}` }];
     }

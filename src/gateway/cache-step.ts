@@ -1,3 +1,4 @@
+import { chunkStream } from './local-answer.js';
 import { toStrataError, type ChatChunk, type ChatResult, type Clock, type FinishReason, type ToolCall } from '../core/index.js';
 import type { GatewayMetrics, Logger } from '../observe/index.js';
 import {
@@ -72,7 +73,7 @@ export function createCacheStep(deps: CacheStepDeps): Step {
       fallbacks: 0,
       cache: 'hit',
     };
-    if (ctx.streaming) ctx.stream = replay(replayAsChunks(hit));
+    if (ctx.streaming) ctx.stream = chunkStream(replayAsChunks(hit));
     else ctx.result = hit.result;
   };
 
@@ -133,15 +134,6 @@ export function createCacheStep(deps: CacheStepDeps): Step {
   };
 }
 
-/** A cached answer's chunks as an async stream, like an upstream's. */
-function replay(chunks: ChatChunk[]): AsyncIterable<ChatChunk> {
-  return {
-    [Symbol.asyncIterator]: () => {
-      let i = 0;
-      return { next: () => Promise.resolve(i < chunks.length ? { done: false, value: chunks[i++]! } : { done: true, value: undefined }) };
-    },
-  };
-}
 
 /** Passes a stream through and hands the assembled answer to `done` if it finishes normally. */
 async function* collect(upstream: AsyncIterable<ChatChunk>, done: (r: ChatResult) => void): AsyncGenerator<ChatChunk> {

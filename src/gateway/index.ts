@@ -12,3 +12,4 @@ export { createBudgetStep, type BudgetStepDeps } from './budget-step.js';
 export * from './limits/index.js';
 export { GatewayLimiter, type LimiterConfig, type ModelLease, type ModelLimits, type RateLimits } from './limiter.js';
 export { createRequestLimitsStep } from './limits-step.js';
+export { answerWithoutModel, chunkStream } from './local-answer.js';

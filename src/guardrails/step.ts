@@ -1,5 +1,5 @@
-import { emptyUsage, type ChatChunk, type ChatMessage, type ChatResult } from '../core/index.js';
-import { inputEstimate, type ChatContext, type GuardrailTrace, type Step } from '../gateway/index.js';
+import { emptyUsage, type ChatMessage, type ChatResult } from '../core/index.js';
+import { answerWithoutModel, inputEstimate, type ChatContext, type GuardrailTrace, type Step } from '../gateway/index.js';
 import type { GatewayMetrics } from '../observe/index.js';
 import type { GuardrailResult } from './assessment.js';
 import type { GuardrailTextBlock } from './bedrock/adapter.js';
@@ -97,24 +97,9 @@ function rewriteUserMessages(ctx: ChatContext, users: number[], res: GuardrailRe
 
 /** Answers a blocked request with the policy's message and content_filter: no model call, no tokens, no cost. */
 function answerBlocked(ctx: ChatContext, trace: GuardrailTrace, message: string): void {
-  const entry = ctx.chain![0]!;
   trace.blocked = 'input';
   trace.settled = true;
-  ctx.progress.lastModel = entry;
-  ctx.meta = {
-    invocationId: ctx.invocationId,
-    route: ctx.plan!.name,
-    model: entry.alias,
-    provider: entry.provider,
-    providerModelId: entry.providerModelId,
-    attempts: 0,
-    fallbacks: 0,
-    cache: 'bypass',
-    guardrail: trace,
-  };
-  const result: ChatResult = { text: message, toolCalls: [], finishReason: 'content_filter', usage: emptyUsage(), modelId: entry.providerModelId };
-  if (ctx.streaming) ctx.stream = chunksOf([{ type: 'text', text: message }, { type: 'finish', finishReason: 'content_filter', usage: result.usage }]);
-  else ctx.result = result;
+  answerWithoutModel(ctx, message, 'content_filter', { guardrail: trace });
 }
 
 /** Checks a whole answer: a block replaces it by the policy's message (content_filter), masking rewrites it. */
@@ -140,12 +125,3 @@ async function guardResult(
   }
 }
 
-/** Fixed chunks as an async stream, like an upstream's. */
-function chunksOf(chunks: ChatChunk[]): AsyncIterable<ChatChunk> {
-  return {
-    [Symbol.asyncIterator]: () => {
-      let i = 0;
-      return { next: () => Promise.resolve(i < chunks.length ? { done: false, value: chunks[i++]! } : { done: true, value: undefined }) };
-    },
-  };
-}

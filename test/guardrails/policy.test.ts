@@ -218,7 +218,7 @@ ${body}
       caught = e;
     }
     expect(caught).toMatchObject({ code: 'config_invalid' });
-    expect(String((caught as Error).message)).toMatch(/guardrails\.strict\.topics\.topics\[0\]\.definition/);
+    expect(String((caught as Error).message)).toMatch(/guardrails\.strict\.topics\.topics\[0\]\.definition: required: a topic needs a definition/);
   });
 
   it('a route naming an unknown policy is a config error listing the known ones', () => {

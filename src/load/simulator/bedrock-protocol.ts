@@ -281,6 +281,22 @@ function parseConverse(body: unknown, modelId: string): ConverseParsed {
 }
 
 /** Titan Text Embeddings v2 through InvokeModel: {inputText, dimensions?, normalize?}. */
+/** The simulator's verdict on one InvokeModel call (quota, injected failure, latency); false when it answered with an error. */
+export async function admitInvoke(ex: Exchange, behavior: SimulatorBehavior, modelId: string, tokens: number): Promise<boolean> {
+  const verdict = behavior.decide(modelId, tokens);
+  await pause(behavior.sampleLatencyMs(), ex.signal);
+  if (ex.signal.aborted) return false;
+  if (verdict.kind === 'throttle') {
+    sendError(ex, 'ThrottlingException', BEDROCK_MESSAGE.ThrottlingException!, { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) });
+    return false;
+  }
+  if (verdict.kind === 'fail') {
+    await failWith(ex, verdict.type);
+    return false;
+  }
+  return true;
+}
+
 const COHERE_INPUT_TYPES = new Set(['search_document', 'search_query', 'classification', 'clustering']);
 
 /** Cohere Embed's InvokeModel body: up to 96 texts, an input_type, floats (v4 also takes output_dimension). */
@@ -305,17 +321,7 @@ async function invokeCohereEmbedding(ex: Exchange, behavior: SimulatorBehavior, 
     return;
   }
   const tokens = (texts as string[]).reduce((n, t) => n + countTokens(t), 0);
-  const verdict = behavior.decide(modelId, tokens);
-  await pause(behavior.sampleLatencyMs(), ex.signal);
-  if (ex.signal.aborted) return;
-  if (verdict.kind === 'throttle') {
-    sendError(ex, 'ThrottlingException', BEDROCK_MESSAGE.ThrottlingException!, { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) });
-    return;
-  }
-  if (verdict.kind === 'fail') {
-    await failWith(ex, verdict.type);
-    return;
-  }
+  if (!(await admitInvoke(ex, behavior, modelId, tokens))) return;
   // the input type is part of what is embedded, as Cohere embeds queries and documents asymmetrically
   const float = (texts as string[]).map((t) => pseudoEmbedding(`${String(body.input_type)}\n${t}`, dims as number));
   const embeddings = Array.isArray(body.embedding_types) ? { float } : float;
@@ -339,17 +345,7 @@ async function invokeEmbedding(ex: Exchange, behavior: SimulatorBehavior, modelI
     return;
   }
   const tokens = countTokens(body.inputText);
-  const verdict = behavior.decide(modelId, tokens);
-  await pause(behavior.sampleLatencyMs(), ex.signal);
-  if (ex.signal.aborted) return;
-  if (verdict.kind === 'throttle') {
-    sendError(ex, 'ThrottlingException', BEDROCK_MESSAGE.ThrottlingException!, { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) });
-    return;
-  }
-  if (verdict.kind === 'fail') {
-    await failWith(ex, verdict.type);
-    return;
-  }
+  if (!(await admitInvoke(ex, behavior, modelId, tokens))) return;
   const embedding = pseudoEmbedding(body.inputText, dims);
   ex.json(200, { embedding, inputTextTokenCount: tokens }, { 'x-amzn-requestid': randomUUID() });
 }

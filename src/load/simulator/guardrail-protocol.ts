@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isRecord } from '../../core/index.js';
 import { PiiDetector, WordFilter, redactPii, type PiiEntityType } from '../../guardrails/index.js';
-import { BEDROCK_MESSAGE, failWith, sendError } from './bedrock-protocol.js';
-import { pause, type SimulatorBehavior } from './behavior.js';
+import { admitInvoke, sendError } from './bedrock-protocol.js';
+import type { SimulatorBehavior } from './behavior.js';
 import type { Exchange } from './exchange.js';
 import type { SimulatedGuardrail } from './settings.js';
 
@@ -111,17 +111,7 @@ export async function handleApplyGuardrail(ex: Exchange, behavior: SimulatorBeha
     return true;
   }
   const started = Date.now();
-  const verdict = behavior.decide(counted, Math.ceil(p.total / 4));
-  await pause(behavior.sampleLatencyMs(), ex.signal);
-  if (ex.signal.aborted) return true;
-  if (verdict.kind === 'throttle') {
-    sendError(ex, 'ThrottlingException', BEDROCK_MESSAGE.ThrottlingException!, { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) });
-    return true;
-  }
-  if (verdict.kind === 'fail') {
-    await failWith(ex, verdict.type);
-    return true;
-  }
+  if (!(await admitInvoke(ex, behavior, counted, Math.ceil(p.total / 4)))) return true;
   const out = assess(g, p);
   const guardedChars = p.guarded.reduce((n, t) => n + t.length, 0);
   const units = Math.ceil(guardedChars / 1000);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isRecord } from '../../core/index.js';
 import { BEDROCK_RERANK_MAX_SOURCES, BEDROCK_RERANK_MODELS, parseFoundationModelArn } from '../../providers/bedrock/index.js';
 import { lexicalRelevanceScores, rankByScore } from '../../rag/rerank/index.js';
-import { BEDROCK_MESSAGE, failWith, sendError } from './bedrock-protocol.js';
-import { pause, type SimulatorBehavior } from './behavior.js';
+import { admitInvoke, sendError } from './bedrock-protocol.js';
+import type { SimulatorBehavior } from './behavior.js';
 import type { Exchange } from './exchange.js';
 
 /** Counts rejected requests under this name when the request is too broken to name its model. */
@@ -128,17 +128,7 @@ export async function handleRerank(ex: Exchange, behavior: SimulatorBehavior): P
   // Rerank is billed per query, not per token; a cheap character estimate keeps tpm quotas meaningful
   // without tokenizing up to a thousand documents.
   const chars = p.query.length + p.texts.reduce((sum, t) => sum + t.length, 0);
-  const verdict = behavior.decide(p.modelId, Math.ceil(chars / 4));
-  await pause(behavior.sampleLatencyMs(), ex.signal);
-  if (ex.signal.aborted) return true;
-  if (verdict.kind === 'throttle') {
-    sendError(ex, 'ThrottlingException', BEDROCK_MESSAGE.ThrottlingException!, { 'retry-after': String(Math.ceil(verdict.retryAfterMs / 1000)) });
-    return true;
-  }
-  if (verdict.kind === 'fail') {
-    await failWith(ex, verdict.type);
-    return true;
-  }
+  if (!(await admitInvoke(ex, behavior, p.modelId, Math.ceil(chars / 4)))) return true;
   const ranked = rankByScore(lexicalRelevanceScores(p.query, p.texts), p.numberOfResults);
   const pageSize = behavior.rerankPageSize() ?? ranked.length;
   const end = Math.min(ranked.length, p.offset + pageSize);
