@@ -22,10 +22,20 @@ import {
   type Step,
 } from './gateway/index.js';
 import { GatewayMetrics, createLogger, flushInvocationLog, type Logger } from './observe/index.js';
-import { GuardrailRegistry, createGuardrailStep, embedFunctionFor, localHashEmbed } from './guardrails/index.js';
+import {
+  GuardrailRegistry,
+  PseudonymTable,
+  addInterventions,
+  createGuardrailStep,
+  embedFunctionFor,
+  groundingScores,
+  localHashEmbed,
+  newGuardrailTrace,
+  type GuardrailTextBlock,
+} from './guardrails/index.js';
 import { createProviderModel } from './providers/registry.js';
 import { PromptRegistry } from './prompts/index.js';
-import { createKnowledgeBaseRouteStep, createKnowledgeBaseService, type KnowledgeBaseService, type RouteKnowledgeBase } from './rag/index.js';
+import { createKnowledgeBaseRouteStep, createKnowledgeBaseService, type KnowledgeBaseService, type KnowledgeBaseServiceDeps, type RouteKnowledgeBase } from './rag/index.js';
 import { ExperimentStore } from './prompts/experiments/index.js';
 import { PromptRuntime, createPromptChangeBus, createRouteExperimentStep, createRoutePromptStep, type PromptChangeBus } from './prompts/runtime/index.js';
 import { InvocationWriter, connectRedis, getOrCreateHashKey, openStore, redactRedisUrl, type RedisClient, type Store } from './store/index.js';
@@ -113,7 +123,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     steps.push(createRouteExperimentStep(experiments, catalog));
     if (routePrompts.size > 0) steps.push(createRoutePromptStep(promptRuntime, routePrompts));
     // The service needs the gateway (embeddings, answers) and the gateway's steps need the service: bound late.
-    const bound: { knowledgeBases?: KnowledgeBaseService; gateway?: Gateway } = {};
+    const bound: { knowledgeBases?: KnowledgeBaseService; gateway?: Gateway; answerGuardStep?: Step } = {};
     // Compiled before anything is served, so a bad regex or topic stops start-up naming the policy. Topics and
     // grounding embed with the catalog's `hash-embed` model (the local hashed-feature model unless overridden).
     const guardEmbedder = catalog.model('hash-embed')?.embedding;
@@ -124,6 +134,9 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     const routeGuardrails = new Map(Object.entries(config.routes).flatMap(([name, r]) => (r.guardrail ? [[name, r.guardrail] as const] : [])));
     // after the route's prompt (the rendered text is what the model sees), before retrieval and the cache
     if (routeGuardrails.size > 0) steps.push(createGuardrailStep({ registry: guardrails, routes: routeGuardrails, metrics }));
+    // knowledge bases' policies on retrieve-and-generate: inside the answer's generation call, so the record carries
+    // the interventions; before the cache, budgets and limits, like the route policies (a pass-through otherwise)
+    steps.push((ctx, next) => bound.answerGuardStep!(ctx, next));
     const routeKnowledgeBases = new Map<string, RouteKnowledgeBase>(Object.entries(config.routes).flatMap(([name, r]) => (r.knowledgeBase ? [[name, r.knowledgeBase] as const] : [])));
     // after the route's prompt (it may carry the question) and before the cache, so cached answers are keyed by their sources
     if (routeKnowledgeBases.size > 0) {
@@ -161,8 +174,9 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer, limiter }, steps);
     bound.gateway = gateway;
     const keys = new KeyStore(store, { cacheMs: config.auth.keyCacheMs });
-    const knowledgeBases = createKnowledgeBaseService({ store, gateway, prompts: promptRuntime, config, logger, env });
+    const knowledgeBases = createKnowledgeBaseService({ store, gateway, prompts: promptRuntime, config, logger, env, guardrails: answerGuardrailsOf(guardrails, metrics) });
     bound.knowledgeBases = knowledgeBases;
+    bound.answerGuardStep = knowledgeBases.answerGuardStep;
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -199,4 +213,56 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     if (redis?.isOpen) redis.destroy();
     throw e;
   }
+}
+
+/**
+ * The guardrail registry as retrieve-and-generate uses it (rag does not import guardrails): per request, one
+ * pseudonym table for the question and the answer, and one trace whose interventions are merged and counted in
+ * `strata_guardrail_interventions_total` the way the route step does it.
+ */
+export function answerGuardrailsOf(registry: GuardrailRegistry, metrics?: GatewayMetrics): NonNullable<KnowledgeBaseServiceDeps['guardrails']> {
+  return {
+    names: () => registry.names(),
+    open(name, opts = {}) {
+      const policy = registry.get(name);
+      const trace = newGuardrailTrace(name);
+      const pseudonyms = new PseudonymTable();
+      const signal = opts.signal;
+      return {
+        policy: name,
+        trace,
+        async checkQuestion(text) {
+          if (!policy.checks('INPUT')) return { text };
+          const res = await policy.apply('INPUT', [{ text }], { pseudonyms, signal });
+          addInterventions(trace, 'input', res.interventions, metrics);
+          if (res.blockedMessage !== undefined) {
+            trace.blocked = 'input';
+            return { text: res.blockedMessage, blockedMessage: res.blockedMessage };
+          }
+          return { text: res.action === 'GUARDRAIL_INTERVENED' ? (res.outputs[0]?.text ?? text) : text };
+        },
+        screenPassages(passages) {
+          if (policy.config.promptAttacks === undefined) return passages.map(() => true);
+          const screening = policy.screenDocuments(passages);
+          addInterventions(trace, 'documents', screening.interventions, metrics);
+          return screening.keep;
+        },
+        async checkAnswer(text, grounding) {
+          if (text === '' || !policy.checks('OUTPUT')) return { text };
+          // like Bedrock, grounding only runs with both sources and the question
+          const context: GuardrailTextBlock[] =
+            grounding.sources.length === 0 ? [] : [...grounding.sources.map((s): GuardrailTextBlock => ({ text: s, qualifiers: ['grounding_source'] })), { text: grounding.question, qualifiers: ['query'] }];
+          const res = await policy.apply('OUTPUT', [{ text }, ...context], { pseudonyms, signal });
+          addInterventions(trace, 'output', res.interventions, metrics);
+          const scores = groundingScores(res);
+          if (scores) trace.grounding = scores;
+          if (res.blockedMessage !== undefined) {
+            trace.blocked = 'output';
+            return { text: res.blockedMessage, blockedMessage: res.blockedMessage };
+          }
+          return { text: res.action === 'GUARDRAIL_INTERVENED' ? (res.outputs[0]?.text ?? text) : text };
+        },
+      };
+    },
+  };
 }

@@ -21,6 +21,10 @@ export {
   citeAnswer,
   type SessionStore,
   type RouteKnowledgeBase,
+  GuardedGenerations,
+  type AnswerGuard,
+  type AnswerGuardrails,
+  type GuardedCall,
 } from './answer/index.js';
 export {
   KB_NAME_PATTERN,

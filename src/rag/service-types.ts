@@ -1,4 +1,4 @@
-import type { Caller } from '../gateway/index.js';
+import type { Caller, GuardrailTrace } from '../gateway/index.js';
 import type { IngestOptions, IngestSummary, KnowledgeBase, KnowledgeBaseConfigInput, RetrievalResult, SearchMode } from './kb/index.js';
 import type { DocumentMetadata } from './loaders/index.js';
 import type { RetrievalFilter } from './retrieve/index.js';
@@ -76,6 +76,11 @@ export interface AnswerParams extends RetrieveParams {
   promptTemplate?: string;
   /** overrides `rag.minRelevance` (0–1, 0 = never refuse): below it the answer says nothing relevant was found */
   minRelevance?: number;
+  /**
+   * a guardrail policy of strata.yaml to check this question and answer by, instead of the knowledge base's own
+   * (Bedrock's generationConfiguration.guardrailConfiguration.guardrailId)
+   */
+  guardrail?: string;
 }
 
 /** One citation in Bedrock RetrieveAndGenerate's shape: a span of the answer and the chunks that support it. */
@@ -90,10 +95,17 @@ export interface AnswerResult {
   citations: Citation[];
   /** true when nothing retrieved passed the relevance threshold and the answer says so instead of guessing */
   noRelevantResults: boolean;
-  /** `name@version` of the registry prompt used (or 'bundled:rag-answer') */
+  /** `name@version` of the registry prompt used (or 'bundled:rag-answer'; 'none' when a guardrail blocked the question first) */
   prompt: string;
   /** the model alias that answered (absent when nothing was generated) */
   model?: string;
-  /** the gateway invocation that wrote the answer (x-strata-invocation-id; absent when nothing was generated) */
+  /**
+   * the gateway invocation that wrote the answer (x-strata-invocation-id); absent when nothing was generated,
+   * except under a guardrail policy, whose answers made without a model are recorded too
+   */
   invocationId?: string;
+  /** Bedrock's field, present when a guardrail policy applied: INTERVENED when it blocked or masked something */
+  guardrailAction?: 'INTERVENED' | 'NONE';
+  /** what the policy did (x-strata-guardrail*): its name, interventions (never matched text), grounding scores */
+  guardrail?: GuardrailTrace;
 }

@@ -1,13 +1,15 @@
 import { StrataError, type Clock } from '../core/index.js';
-import type { Caller, Gateway } from '../gateway/index.js';
+import type { Caller, Gateway, Step } from '../gateway/index.js';
 import type { Logger } from '../observe/index.js';
 import type { PromptRuntime } from '../prompts/runtime/index.js';
 import { MIGRATIONS, type Store } from '../store/index.js';
 import { retrieveAndGenerate, type AnswerSettings } from './answer/answer.js';
 import { DatabaseSessionStore } from './answer/db-sessions.js';
+import type { AnswerGuard, AnswerGuardrails } from './answer/guard.js';
+import { GuardedGenerations } from './answer/guard-step.js';
 import { retrieveWithRerank } from './answer/retrieve.js';
 import { MemorySessionStore, type SessionStore } from './answer/sessions.js';
-import { KnowledgeBaseStore, ingest, ingestDocuments, reembed, search, type EmbeddingGateway, type KnowledgeBase } from './kb/index.js';
+import { KnowledgeBaseStore, ingest, ingestDocuments, reembed, search, type EmbeddingGateway, type KnowledgeBase, type KnowledgeBaseConfigInput } from './kb/index.js';
 import { createReranker, parseRerankerSpec, type Reranker } from './rerank/index.js';
 import type { AnswerParams, AnswerResult, DocumentInfo, KnowledgeBaseService, RetrieveParams } from './service-types.js';
 
@@ -31,6 +33,30 @@ export interface KnowledgeBaseServiceDeps {
   env?: Record<string, string | undefined>;
   /** builds a reranker from what a request names ('local', a Bedrock model id, an ARN); default: the rerank module's */
   rerankerFor?: (model: string) => Reranker;
+  /**
+   * the guardrail policies a knowledge base (`config.guardrail`) or a request may name; strata.ts adapts its
+   * guardrail registry. The gateway must then run the service's `answerGuardStep` (see GuardedGenerations).
+   */
+  guardrails?: AnswerGuardrails;
+}
+
+/** The service, plus the gateway step that applies guardrail policies inside an answer's generation call. */
+export interface KnowledgeBaseServiceWithGuardStep extends KnowledgeBaseService {
+  /** install in the gateway's steps right after the route guardrail step (strata.ts does) */
+  readonly answerGuardStep: Step;
+}
+
+function knownPolicies(guardrails: AnswerGuardrails | undefined): string {
+  const names = guardrails?.names() ?? [];
+  return names.length === 0 ? 'this server has none' : `known: ${names.join(', ')}`;
+}
+
+/** Checks a knowledge base's `guardrail` against the server's policies at create time (invalid_request naming them). */
+function checkConfiguredPolicy(guardrails: AnswerGuardrails | undefined, config: KnowledgeBaseConfigInput | undefined): void {
+  const name = config?.guardrail;
+  if (name === undefined || name === null) return;
+  if (typeof name === 'string' && guardrails?.names().includes(name)) return;
+  throw new StrataError('invalid_request', `No guardrail policy '${String(name).slice(0, 100)}' (${knownPolicies(guardrails)}); define it under 'guardrails:' in strata.yaml or name another.`);
 }
 
 /**
@@ -55,8 +81,9 @@ function defaultSessionStore(deps: KnowledgeBaseServiceDeps, ttlMs: number): Ses
 }
 
 /** The one facade over knowledge bases for the server, the Bedrock Agent Runtime paths and the CLI; tenant-scoped. */
-export function createKnowledgeBaseService(deps: KnowledgeBaseServiceDeps): KnowledgeBaseService {
+export function createKnowledgeBaseService(deps: KnowledgeBaseServiceDeps): KnowledgeBaseServiceWithGuardStep {
   const rag = deps.config.rag;
+  const generations = new GuardedGenerations();
   const sessions = deps.sessions ?? defaultSessionStore(deps, rag.sessionTtlSeconds * 1000);
   const rerankerFor = deps.rerankerFor ?? ((model: string) => createReranker(parseRerankerSpec(model), deps.env ?? process.env));
   const rerankers = new Map<string, Reranker>();
@@ -80,14 +107,36 @@ export function createKnowledgeBaseService(deps: KnowledgeBaseServiceDeps): Know
     return kbs().resolve(tenant, nameOrId);
   };
 
-  const retrieve = async (params: RetrieveParams) => {
-    const kb = await resolve(params.tenant, params.knowledgeBase);
+  const retrieveFrom = (kb: KnowledgeBase, params: RetrieveParams) => {
     const gateway = embeddingGateway(deps.gateway, params.caller, params.tags);
     return retrieveWithRerank((query, opts) => search(kbs(), gateway, kb, query, opts), params, reranker);
+  };
+  const retrieve = async (params: RetrieveParams) => retrieveFrom(await resolve(params.tenant, params.knowledgeBase), params);
+
+  /**
+   * The guard of an answer: the request's policy wins over the knowledge base's. An unknown policy named by the
+   * request is the request's fault (400); one the knowledge base recorded but strata.yaml no longer defines is a
+   * conflict between the two (409) that the operator resolves.
+   */
+  const guardFor = (kb: KnowledgeBase, params: AnswerParams): AnswerGuard | undefined => {
+    const requested = params.guardrail;
+    if (requested !== undefined && (typeof requested !== 'string' || requested === '')) throw new StrataError('invalid_request', 'guardrail must be the name of a guardrail policy.');
+    const name = requested ?? kb.config.guardrail;
+    if (name === undefined) return undefined;
+    if (deps.guardrails?.names().includes(name)) return deps.guardrails.open(name, { signal: params.signal });
+    if (requested !== undefined) {
+      throw new StrataError('invalid_request', `No guardrail policy '${name.slice(0, 100)}' (${knownPolicies(deps.guardrails)}); name a policy defined under 'guardrails:' in strata.yaml.`);
+    }
+    throw new StrataError(
+      'config_invalid',
+      `Knowledge base '${kb.name}' is guarded by policy '${name}', which this server's strata.yaml does not define (${knownPolicies(deps.guardrails)}); define it again under 'guardrails:' before asking.`,
+      { status: 409 },
+    );
   };
 
   return {
     async create(tenant, name, config) {
+      checkConfiguredPolicy(deps.guardrails, config);
       return kbs().create(tenant, name, config);
     },
     async list(tenant) {
@@ -121,8 +170,14 @@ export function createKnowledgeBaseService(deps: KnowledgeBaseServiceDeps): Know
       return { chunks: out.chunks, seconds: out.seconds };
     },
     retrieve,
-    retrieveAndGenerate(params: AnswerParams): Promise<AnswerResult> {
-      return retrieveAndGenerate({ gateway: deps.gateway, prompts: deps.prompts, sessions, settings: rag, retrieve, logger: deps.logger }, params);
+    async retrieveAndGenerate(params: AnswerParams): Promise<AnswerResult> {
+      const kb = await resolve(params.tenant, params.knowledgeBase);
+      const guard = guardFor(kb, params);
+      return retrieveAndGenerate(
+        { gateway: deps.gateway, prompts: deps.prompts, sessions, settings: rag, retrieve: (p) => retrieveFrom(kb, p), logger: deps.logger, guard, generations },
+        params,
+      );
     },
+    answerGuardStep: generations.step,
   };
 }

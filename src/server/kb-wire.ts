@@ -33,7 +33,6 @@ const REFUSED_KB_GENERATE_FIELDS: Record<string, string> = {
   orchestrationConfiguration: 'orchestrationConfiguration is not supported by Strata: follow-up questions are rewritten from the session history when a generative model answers.',
 };
 const REFUSED_GENERATION_FIELDS: Record<string, string> = {
-  guardrailConfiguration: 'generationConfiguration.guardrailConfiguration is not supported by Strata: configure guardrails in strata.yaml instead.',
   inferenceConfig: 'generationConfiguration.inferenceConfig is not supported by Strata yet: set model parameters on the route in strata.yaml.',
   additionalModelRequestFields: 'generationConfiguration.additionalModelRequestFields is not supported by Strata: Strata routes across models and passes no model-specific fields.',
   performanceConfig: 'generationConfiguration.performanceConfig is not supported by Strata.',
@@ -153,6 +152,30 @@ export interface ParsedRetrieveAndGenerateBody extends ParsedRetrievalConfigurat
   /** modelArn as sent; resolve it with modelAliasFor */
   modelArn?: string;
   promptTemplate?: string;
+  /** generationConfiguration.guardrailConfiguration.guardrailId: the Strata guardrail policy to apply instead of the knowledge base's */
+  guardrail?: string;
+}
+
+/** Bedrock's guardrailVersion: a version number or DRAFT. */
+const GUARDRAIL_VERSION = /^(?:DRAFT|[1-9][0-9]{0,7})$/;
+
+/**
+ * Reads `generationConfiguration.guardrailConfiguration` as Bedrock has it: `guardrailId` names a guardrail
+ * policy of strata.yaml (Strata's policies are not managed Bedrock guardrails: a policy that should call one
+ * says so with its own `bedrock:` block). Strata's policies have no versions, so `guardrailVersion` must be
+ * well formed as in Bedrock (DRAFT or a number) and is otherwise ignored: the policy as configured applies.
+ */
+function parseGuardrailConfiguration(raw: Record<string, unknown>, at: string): string {
+  const id = optionalString(raw, 'guardrailId', at);
+  if (id === undefined) throw bad(`${at}guardrailId is required: the name of a guardrail policy in strata.yaml (e.g. "default").`);
+  const version = raw.guardrailVersion;
+  if (typeof version !== 'string' || !GUARDRAIL_VERSION.test(version)) {
+    throw bad(`${at}guardrailVersion is required and must be DRAFT or a version number; Strata applies the policy as configured whatever the version.`);
+  }
+  for (const key of Object.keys(raw)) {
+    if (key !== 'guardrailId' && key !== 'guardrailVersion') throw bad(`${at}${key.slice(0, 60)} is not a guardrailConfiguration field: send guardrailId and guardrailVersion.`);
+  }
+  return id;
 }
 
 /** Validates a Bedrock RetrieveAndGenerate request body (KNOWLEDGE_BASE type only). */
@@ -187,6 +210,8 @@ export function parseRetrieveAndGenerateBody(body: unknown): ParsedRetrieveAndGe
   const generation = optionalObject(kbc, 'generationConfiguration', at);
   if (generation) {
     refuse(generation, REFUSED_GENERATION_FIELDS);
+    const guardrail = optionalObject(generation, 'guardrailConfiguration', `${at}generationConfiguration.`);
+    if (guardrail) out.guardrail = parseGuardrailConfiguration(guardrail, `${at}generationConfiguration.guardrailConfiguration.`);
     const template = optionalObject(generation, 'promptTemplate', `${at}generationConfiguration.`);
     if (template) {
       const text = optionalString(template, 'textPromptTemplate', `${at}generationConfiguration.promptTemplate.`);
@@ -230,14 +255,32 @@ export function retrieveResponseBody(results: RetrievalResult[]) {
   return { retrievalResults: results };
 }
 
-/** The RetrieveAndGenerate response body (Bedrock's fields only; Strata's extras travel as x-strata-* headers). */
+/**
+ * The RetrieveAndGenerate response body (Bedrock's fields only; Strata's extras travel as x-strata-* headers).
+ * `guardrailAction` is there when a guardrail policy applied, as Bedrock sends it when a guardrail is configured.
+ */
 export function retrieveAndGenerateResponseBody(result: AnswerResult) {
-  return { sessionId: result.sessionId, output: { text: result.output.text }, citations: result.citations };
+  return {
+    sessionId: result.sessionId,
+    output: { text: result.output.text },
+    citations: result.citations,
+    ...(result.guardrailAction === undefined ? {} : { guardrailAction: result.guardrailAction }),
+  };
 }
 
-/** x-strata-* headers of an answer: which registry prompt and model wrote it, and whether anything relevant was found. */
+/**
+ * x-strata-* headers of an answer: which registry prompt and model wrote it, whether anything relevant was found,
+ * the invocation recorded for it, and the guardrail policy with its verdict and grounding scores (as on a route).
+ */
 export function answerHeaders(result: AnswerResult): Record<string, string> {
   const headers: Record<string, string> = { 'x-strata-prompt': result.prompt, 'x-strata-no-relevant-results': String(result.noRelevantResults) };
   if (result.model !== undefined) headers['x-strata-model'] = result.model;
+  if (result.invocationId !== undefined) headers['x-strata-invocation-id'] = result.invocationId;
+  const g = result.guardrail;
+  if (g !== undefined) {
+    headers['x-strata-guardrail'] = g.policy;
+    headers['x-strata-guardrail-action'] = g.action;
+    if (g.grounding !== undefined) headers['x-strata-grounding'] = `grounding=${g.grounding.grounding}, relevance=${g.grounding.relevance}`;
+  }
   return headers;
 }

@@ -117,8 +117,18 @@ function describeAnswer(a: AnswerResult): string {
     lines.push('', 'Sources:');
     [...sources.values()].forEach((s, i) => lines.push(`  [${i + 1}] ${s}`));
   }
-  lines.push('', `(${a.model === undefined ? 'no model call' : `model ${a.model}`}, prompt ${a.prompt}; continue with --session ${a.sessionId})`);
+  const guard = a.guardrail === undefined ? '' : `, guardrail ${a.guardrail.policy}: ${guardVerdict(a.guardrail)}`;
+  lines.push('', `(${a.model === undefined ? 'no model call' : `model ${a.model}`}, prompt ${a.prompt}${guard}; continue with --session ${a.sessionId})`);
   return lines.join('\n');
+}
+
+/** What a guardrail policy did to an answer, in a few words (never the matched text). */
+function guardVerdict(g: NonNullable<AnswerResult['guardrail']>): string {
+  if (g.blocked !== undefined) return `blocked the ${g.blocked === 'input' ? 'question' : 'answer'}`;
+  const masked = g.interventions.filter((i) => i.action === 'ANONYMIZED').flatMap((i) => i.types);
+  const dropped = g.interventions.some((i) => i.side === 'documents' && i.action === 'BLOCKED');
+  const parts = [...(masked.length > 0 ? [`masked ${[...new Set(masked)].join(', ')}`] : []), ...(dropped ? ['dropped a passage carrying instructions'] : [])];
+  return parts.length === 0 ? 'no intervention' : parts.join('; ');
 }
 
 const common = (c: Command): Command =>
@@ -144,8 +154,9 @@ export function registerKbCommand(program: Command): void {
       .option('--chunking <strategy>', 'fixed | recursive | hierarchical | semantic | none', 'fixed')
       .option('--max-tokens <n>', 'maximum tokens per chunk (hierarchical: per child)')
       .option('--overlap <ratio>', 'overlap as a fraction of the chunk, e.g. 0.15')
-      .option('--vector-index <kind>', 'exact (every chunk scored) | hnsw (approximate, for large knowledge bases)'),
-  ).action(async (name: string, flags: CommonFlags & { embeddingModel: string; chunking: string; maxTokens?: string; overlap?: string; vectorIndex?: string }) => {
+      .option('--vector-index <kind>', 'exact (every chunk scored) | hnsw (approximate, for large knowledge bases)')
+      .option('--guardrail <policy>', "a guardrail policy of strata.yaml (or 'default') that checks every question and answer of kb ask and retrieve-and-generate"),
+  ).action(async (name: string, flags: CommonFlags & { embeddingModel: string; chunking: string; maxTokens?: string; overlap?: string; vectorIndex?: string; guardrail?: string }) => {
     const tenant = tenantOf(flags);
     const raw: Record<string, unknown> = { strategy: flags.chunking };
     const maxTokens = intArg('--max-tokens', flags.maxTokens);
@@ -153,9 +164,11 @@ export function registerKbCommand(program: Command): void {
     if (flags.overlap !== undefined) raw.overlapRatio = Number(flags.overlap);
     const chunking = validateChunkingConfig(raw);
     const index = flags.vectorIndex === undefined ? undefined : { vector: flags.vectorIndex as 'exact' | 'hnsw' };
-    const created = await withKb(flags, (kbs) => kbs.create(tenant, name, { embeddingModel: flags.embeddingModel, chunking, ...(index ? { index } : {}) }));
+    const config = { embeddingModel: flags.embeddingModel, chunking, ...(index ? { index } : {}), ...(flags.guardrail === undefined ? {} : { guardrail: flags.guardrail }) };
+    const created = await withKb(flags, (kbs) => kbs.create(tenant, name, config));
     if (flags.json) return out(JSON.stringify(kbJson(created)));
-    out(`Created knowledge base ${created.name} (tenant ${tenant}, id ${created.id}): ${created.config.embeddingModel}, ${JSON.stringify(created.config.chunking)}`);
+    const guarded = created.config.guardrail === undefined ? '' : `; answers checked by guardrail policy ${created.config.guardrail}`;
+    out(`Created knowledge base ${created.name} (tenant ${tenant}, id ${created.id}): ${created.config.embeddingModel}, ${JSON.stringify(created.config.chunking)}${guarded}`);
   });
 
   common(kb.command('list').description('List the knowledge bases of a tenant')).action(async (flags: CommonFlags) => {
@@ -163,7 +176,7 @@ export function registerKbCommand(program: Command): void {
     const list = await withKb(flags, (kbs) => kbs.list(tenant));
     if (flags.json) return out(JSON.stringify({ data: list.map(kbJson) }));
     if (list.length === 0) return out(`No knowledge bases in tenant ${tenant}; create one with 'strata kb create NAME'.`);
-    out(list.map((k) => `${k.name}  ${k.documents} documents, ${k.chunks} chunks  ${k.config.embeddingModel}  ${k.config.chunking.strategy}`).join('\n'));
+    out(list.map((k) => `${k.name}  ${k.documents} documents, ${k.chunks} chunks  ${k.config.embeddingModel}  ${k.config.chunking.strategy}${k.config.guardrail === undefined ? '' : `  guardrail ${k.config.guardrail}`}`).join('\n'));
   });
 
   common(
@@ -228,9 +241,10 @@ export function registerKbCommand(program: Command): void {
         .argument('<name>', 'knowledge base')
         .argument('<question>', 'the question')
         .option('--session <id>', 'continue the conversation of an earlier answer (its sessionId)')
-        .option('--model <alias>', 'route or model alias that writes the answer (default: rag.model in strata.yaml)'),
+        .option('--model <alias>', 'route or model alias that writes the answer (default: rag.model in strata.yaml)')
+        .option('--guardrail <policy>', "check the question and answer by this guardrail policy instead of the knowledge base's own"),
     ),
-  ).action(async (name: string, question: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag; session?: string; model?: string }) => {
+  ).action(async (name: string, question: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag; session?: string; model?: string; guardrail?: string }) => {
     const tenant = tenantOf(flags);
     const params = {
       tenant,
@@ -242,10 +256,14 @@ export function registerKbCommand(program: Command): void {
       rerank: rerankArg(flags.rerank),
       sessionId: flags.session,
       model: flags.model,
+      guardrail: flags.guardrail,
       caller: { tenant },
     };
     const answer = await withKb(flags, (kbs) => kbs.retrieveAndGenerate(params));
-    if (flags.json) return out(JSON.stringify({ sessionId: answer.sessionId, output: answer.output, citations: answer.citations }));
+    if (flags.json) {
+      const guarded = answer.guardrailAction === undefined ? {} : { guardrailAction: answer.guardrailAction };
+      return out(JSON.stringify({ sessionId: answer.sessionId, output: answer.output, citations: answer.citations, ...guarded }));
+    }
     out(describeAnswer(answer));
   });
 

@@ -1,4 +1,4 @@
-/** Answers from knowledge bases: retrieve (+ rerank), the answer prompt, cited answers, sessions, the RAG route step. */
+/** Answers from knowledge bases: retrieve (+ rerank), the answer prompt, cited answers, sessions, the RAG route step, guardrail policies on answers. */
 export { retrieveAndGenerate, DEFAULT_ANSWER_MODEL, type AnswerDeps, type AnswerSettings } from './answer.js';
 export { citeAnswer, stripCitationMarkers, LEXICAL_SUPPORT_THRESHOLD } from './citations.js';
 export { splitAnswerParts, type TextPart } from './parts.js';
@@ -19,3 +19,5 @@ export { standaloneQuestion, concatenateWithPrevious, isGenerative, type ChatGat
 export { MemorySessionStore, type SessionStore, type SessionStoreOptions } from './sessions.js';
 export { DatabaseSessionStore } from './db-sessions.js';
 export { createKnowledgeBaseRouteStep, routeRerank, type RouteKnowledgeBase, type KnowledgeBaseStepDeps } from './route-step.js';
+export { guardrailActionOf, type AnswerGuard, type AnswerGuardrails, type AnswerGuardVerdict } from './guard.js';
+export { GuardedGenerations, type GuardedCall } from './guard-step.js';

@@ -1,5 +1,5 @@
-import { emptyUsage, type ChatChunk, type ChatMessage, type ChatResult } from '../../core/index.js';
-import type { ChatContext, Step } from '../../gateway/index.js';
+import type { ChatMessage } from '../../core/index.js';
+import { answerWithoutModel, type Step } from '../../gateway/index.js';
 import type { Logger } from '../../observe/index.js';
 import type { PromptRuntime } from '../../prompts/runtime/index.js';
 import type { RetrievalResult, SearchMode } from '../kb/index.js';
@@ -34,34 +34,6 @@ export function routeRerank(rerank: RouteKnowledgeBase['rerank']): RerankParams 
   return { ...(rerank.model === undefined ? {} : { model: rerank.model }), ...(rerank.topN === undefined ? {} : { topN: rerank.topN }) };
 }
 
-/** Answers without calling a model: the caller gets the no-information message, recorded at no cost. */
-function answerWithoutModel(ctx: ChatContext, text: string): void {
-  const entry = ctx.chain![0]!;
-  ctx.progress.lastModel = entry;
-  ctx.meta = {
-    invocationId: ctx.invocationId,
-    route: ctx.plan!.name,
-    model: entry.alias,
-    provider: entry.provider,
-    providerModelId: entry.providerModelId,
-    attempts: 0,
-    fallbacks: 0,
-    cache: 'bypass',
-  };
-  const result: ChatResult = { text, toolCalls: [], finishReason: 'stop', usage: emptyUsage(), modelId: entry.providerModelId };
-  if (ctx.streaming) ctx.stream = replay([{ type: 'text', text }, { type: 'finish', finishReason: 'stop', usage: result.usage }]);
-  else ctx.result = result;
-}
-
-/** Fixed chunks as an async stream, like an upstream's. */
-function replay(chunks: ChatChunk[]): AsyncIterable<ChatChunk> {
-  return {
-    [Symbol.asyncIterator]: () => {
-      let i = 0;
-      return { next: () => Promise.resolve(i < chunks.length ? { done: false, value: chunks[i++]! } : { done: true, value: undefined }) };
-    },
-  };
-}
 
 /**
  * The pipeline step of routes with a knowledge base: the last user message is searched (in the caller's tenant,
@@ -94,7 +66,7 @@ export function createKnowledgeBaseRouteStep(deps: KnowledgeBaseStepDeps): Step 
     const results = keep === undefined ? retrieved : retrieved.filter((_, i) => keep[i] !== false);
     const minRelevance = kb.minRelevance ?? deps.settings.minRelevance;
     if (results.length === 0 || (minRelevance > 0 && bestRelevance(question, results) < minRelevance)) {
-      answerWithoutModel(ctx, NO_RELEVANT_INFORMATION);
+      answerWithoutModel(ctx, NO_RELEVANT_INFORMATION, 'stop');
       return;
     }
     // the output guardrail scores the answer's grounding against exactly what the model was shown

@@ -28,11 +28,25 @@ function vectorIndexOf(input: KnowledgeBaseConfigInput['index']): VectorIndexKin
   return kind;
 }
 
+/** Guardrail policy names as strata.yaml allows them under `guardrails:` (whether one exists is the service's to check). */
+const GUARDRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+function guardrailOf(input: unknown): string | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (typeof input !== 'string' || !GUARDRAIL_NAME.test(input)) {
+    throw new StrataError('invalid_request', "guardrail must be the name of a guardrail policy in strata.yaml (e.g. 'default'): 1–100 of letters, digits, '.', '_', '-'.");
+  }
+  return input;
+}
+
 /** Fills every default so the recorded config alone reproduces the index. */
 export function resolveKnowledgeBaseConfig(input: KnowledgeBaseConfigInput = {}): KnowledgeBaseConfig {
   const model = input.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   if (typeof model !== 'string' || model.trim() === '') throw new StrataError('invalid_request', 'embeddingModel must be a non-empty model alias.');
-  return { embeddingModel: model, chunking: validateChunkingConfig(input.chunking ?? { strategy: 'fixed' }), index: { vector: vectorIndexOf(input.index) } };
+  const resolved: KnowledgeBaseConfig = { embeddingModel: model, chunking: validateChunkingConfig(input.chunking ?? { strategy: 'fixed' }), index: { vector: vectorIndexOf(input.index) } };
+  const guardrail = guardrailOf(input.guardrail);
+  if (guardrail !== undefined) resolved.guardrail = guardrail;
+  return resolved;
 }
 
 /** A recorded config as read back; knowledge bases recorded before index options existed are exact. */

@@ -10,6 +10,8 @@ export interface KnowledgeBaseConfigInput {
   chunking?: ChunkingConfig;
   /** default: exact vector search */
   index?: { vector?: VectorIndexKind };
+  /** a guardrail policy of strata.yaml applied to every retrieve-and-generate answer (default: none) */
+  guardrail?: string;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface KnowledgeBaseConfig {
   embeddingModel: string;
   chunking: ResolvedChunkingConfig;
   index: { vector: VectorIndexKind };
+  /** the guardrail policy answers are checked by; absent when the knowledge base has none */
+  guardrail?: string;
 }
 
 export interface KnowledgeBase {
