@@ -55,7 +55,7 @@ export function scanAddresses(
   } else {
     let next = 0;
     for (const p of numberStarts) {
-      if (p < next) continue;
+      if (p < next || !streetCanStart(text, p)) continue;
       STREET_AT.lastIndex = p;
       const m = STREET_AT.exec(text);
       if (m === null) continue;
@@ -71,6 +71,36 @@ export function scanAddresses(
     }
   }
   scanCityLines(text, threshold, out, evidence);
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** \s for ASCII; every non-ASCII code counts as a possible space (the check below must never reject a match) */
+const maybeSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c >= 128;
+
+/**
+ * A necessary condition of STREET matching at `p`: the house number (digits, an optional capital, an optional
+ * dash and digits, an optional comma) is followed by whitespace and then a capital or a digit. Most numbers in
+ * prose ("3 failed attempts", "1,250 requests") fail it without running the street regex.
+ */
+function streetCanStart(text: string, p: number): boolean {
+  const n = text.length;
+  let i = p;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  let c = text.charCodeAt(i);
+  if (c >= 65 && c <= 90) c = text.charCodeAt(++i);
+  if (c === 45 && isDigit(text.charCodeAt(i + 1))) {
+    i++;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    c = text.charCodeAt(i);
+  }
+  if (c === 44) c = text.charCodeAt(++i);
+  if (!maybeSpace(c)) return false;
+  while (i < n && maybeSpace(text.charCodeAt(i))) {
+    if (text.charCodeAt(i) >= 128) return true;
+    i++;
+  }
+  c = text.charCodeAt(i);
+  return (c >= 65 && c <= 90) || isDigit(c);
 }
 
 function takeStreet(m: RegExpExecArray, threshold: number, out: PiiFinding[], evidence: AddressEvidence): void {

@@ -39,3 +39,41 @@ export const NOT_NAME_WORDS: ReadonlySet<string> = new Set(
   visa mastercard amex paypal amazon google microsoft apple aws iphone android windows linux
   english french spanish german american canadian british`),
 );
+
+/** Bits of wordFlags(): which of the lists above a capitalised word's key is in. */
+export const WORD_HONORIFIC = 1;
+export const WORD_NOT_NAME = 2;
+export const WORD_FIRST_NAME = 4;
+export const WORD_SURNAME = 8;
+export const WORD_AMBIGUOUS = 16;
+export const WORD_STREET_SUFFIX = 32;
+
+/** The gazetteer key of a word: lower case, without apostrophes and hyphens (O'Brien → obrien). */
+export function wordKey(w: string): string {
+  const l = w.toLowerCase();
+  return l.includes("'") || l.includes('’') || l.includes('-') ? l.replace(/['’-]/g, '') : l;
+}
+
+const FLAGS_BY_KEY = new Map<string, number>();
+for (const [set, bit] of [
+  [HONORIFIC_SET, WORD_HONORIFIC], [NOT_NAME_WORDS, WORD_NOT_NAME], [FIRST_NAME_SET, WORD_FIRST_NAME],
+  [SURNAME_SET, WORD_SURNAME], [AMBIGUOUS_FIRST_NAMES, WORD_AMBIGUOUS], [STREET_SUFFIX_SET, WORD_STREET_SUFFIX],
+] as const) {
+  for (const k of set) FLAGS_BY_KEY.set(k, (FLAGS_BY_KEY.get(k) ?? 0) | bit);
+}
+
+// words as written → flags: the same capitalised words recur across texts, and one look-up of the word as
+// written replaces a lower-cased copy and up to six set look-ups. Bounded: cleared when full.
+const FLAGS_BY_WORD = new Map<string, number>();
+const MAX_MEMO_WORDS = 16384;
+
+/** The WORD_* bits of `w` (as written; looked up by its key). */
+export function wordFlags(w: string): number {
+  let f = FLAGS_BY_WORD.get(w);
+  if (f === undefined) {
+    f = FLAGS_BY_KEY.get(wordKey(w)) ?? 0;
+    if (FLAGS_BY_WORD.size >= MAX_MEMO_WORDS) FLAGS_BY_WORD.clear();
+    FLAGS_BY_WORD.set(w, f);
+  }
+  return f;
+}

@@ -1,6 +1,8 @@
 // Person names: runs of capitalised words scored by gazetteers (known given names and surnames) and by patterns
 // around them (honorifics, "my name is", greetings and sign-offs, reporting verbs).
-import { AMBIGUOUS_FIRST_NAMES, FIRST_NAME_SET, HONORIFIC_SET, NOT_NAME_WORDS, STREET_SUFFIX_SET, SURNAME_SET } from './gazetteer.js';
+import {
+  WORD_AMBIGUOUS, WORD_FIRST_NAME, WORD_HONORIFIC, WORD_NOT_NAME, WORD_STREET_SUFFIX, WORD_SURNAME, wordFlags,
+} from './gazetteer.js';
 import type { PiiFinding } from './types.js';
 
 /** Which evidence the name scanner uses; the benchmark compares them, the detector uses both. */
@@ -68,10 +70,6 @@ const AFTER_VERB = /,? (?:said|says|wrote|writes|called|asked|told|replied|email
 const AFTER_NOT_PERSON = /\s(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Way|Inc|LLC|Ltd|Corp|Corporation|Company|Co|University|College|Hospital|Clinic|Bank|Foundation|Group|Center|Centre|Park|County|City|School|Airport|Station|Institute|Labs|Partners|Associates|Hotel|Mall|River|Lake|Mountain|Island)\b/y;
 
 const DETERMINER_BEFORE = /\b(?:the|our|my|your|their|a|an|this|that|its)\s$/i;
-const key = (w: string): string => {
-  const l = w.toLowerCase();
-  return l.includes("'") || l.includes('’') || l.includes('-') ? l.replace(/['’-]/g, '') : l;
-};
 
 /** Scans `text` for person names and pushes findings at or above `threshold`. */
 export function scanNames(text: string, threshold: number, out: PiiFinding[], evidence: NameEvidence = BOTH_EVIDENCE): void {
@@ -93,8 +91,8 @@ export function scanNames(text: string, threshold: number, out: PiiFinding[], ev
       titled = false;
       groupStart = -1;
     }
-    const k = key(w);
-    if (w.length > 1 && HONORIFIC_SET.has(k)) {
+    const flags = wordFlags(w);
+    if (w.length > 1 && (flags & WORD_HONORIFIC) !== 0) {
       if (count > 0) scoreGroup(text, toks, starts, count, groupEnd, titled, threshold, out, evidence);
       count = 0;
       titled = false;
@@ -109,7 +107,7 @@ export function scanNames(text: string, threshold: number, out: PiiFinding[], ev
       }
       continue;
     }
-    if (NOT_NAME_WORDS.has(k)) {
+    if ((flags & WORD_NOT_NAME) !== 0) {
       if (count > 0) scoreGroup(text, toks, starts, count, groupEnd, titled, threshold, out, evidence);
       count = 0;
       titled = false;
@@ -150,8 +148,9 @@ function scanSurnameFirst(text: string, threshold: number, out: PiiFinding[], ev
     const m = SURNAME_COMMA_FIRST.exec(text);
     if (m === null) continue;
     next = s + m[0].length;
-    if (!SURNAME_SET.has(key(m[1]!)) || NOT_NAME_WORDS.has(key(m[2]!))) continue;
-    let score = FIRST_NAME_SET.has(key(m[2]!)) ? 0.8 : 0.4;
+    const given = wordFlags(m[2]!);
+    if ((wordFlags(m[1]!) & WORD_SURNAME) === 0 || (given & WORD_NOT_NAME) !== 0) continue;
+    let score = (given & WORD_FIRST_NAME) !== 0 ? 0.8 : 0.4;
     if (evidence.patterns && /^\s*\((?:account holder|cardholder|patient|employee|customer)/i.test(text.slice(m.index + m[0].length, m.index + m[0].length + 24))) score += 0.3;
     if (score > 1) score = 1;
     if (score >= threshold) out.push({ type: 'NAME', start: m.index, end: m.index + m[0].length, score });
@@ -170,17 +169,17 @@ function scoreGroup(
   }
   if (n === 0 || toks[0]!.endsWith('.')) return;
   const start = starts[0]!;
-  const lastKey = key(toks[n - 1]!);
+  const last = wordFlags(toks[n - 1]!);
   // the commonest case by far: one unknown capitalised word starting a sentence, with no title before it
-  if (n === 1 && !titled && !FIRST_NAME_SET.has(lastKey) && !SURNAME_SET.has(lastKey) && isSentenceStart(text, start)) return;
+  if (n === 1 && !titled && (last & (WORD_FIRST_NAME | WORD_SURNAME)) === 0 && isSentenceStart(text, start)) return;
   if (followedBy(AFTER_NOT_PERSON, text, end)) return;
-  if (STREET_SUFFIX_SET.has(lastKey) && n > 1) return;
+  if ((last & WORD_STREET_SUFFIX) !== 0 && n > 1) return;
   let score: number;
   if (evidence.gazetteer) {
-    const first = key(toks[0]!);
-    const fi = FIRST_NAME_SET.has(first);
-    const amb = AMBIGUOUS_FIRST_NAMES.has(first);
-    const sl = SURNAME_SET.has(lastKey);
+    const first = wordFlags(toks[0]!);
+    const fi = (first & WORD_FIRST_NAME) !== 0;
+    const amb = (first & WORD_AMBIGUOUS) !== 0;
+    const sl = (last & WORD_SURNAME) !== 0;
     const sentenceStart = isSentenceStart(text, start);
     if (n >= 2) {
       if (fi && !amb) score = sl ? 0.9 : 0.75;

@@ -84,6 +84,10 @@ export const allows = (mask: number, n: number): boolean => ((mask >>> (n > 31 ?
 /** A compiled list of context words or phrases, matched on word boundaries, case-insensitively. */
 export interface ContextWords {
   readonly re: RegExp;
+  /** the same alternatives as a sticky regex, tried at one word start of the text */
+  readonly at: RegExp;
+  /** the longest word or phrase: a match at p reads no character past p + longest */
+  readonly longest: number;
   /** the words' first space-free pieces, lower-case: none in the text means no context word can match */
   readonly stems: readonly string[];
 }
@@ -92,7 +96,8 @@ export interface ContextWords {
 export function contextWords(words: readonly string[]): ContextWords {
   const alt = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '[\\s_-]?')).join('|');
   const stems = [...new Set(words.map((w) => w.toLowerCase().split(/[\s_-]/)[0]!))];
-  return { re: new RegExp(`\\b(?:${alt})(?![a-z])`, 'i'), stems };
+  const source = `\\b(?:${alt})(?![a-z])`;
+  return { re: new RegExp(source, 'i'), at: new RegExp(source, 'iy'), longest: Math.max(...words.map((w) => w.length)), stems };
 }
 
 const isWordCode = (c: number): boolean =>
@@ -109,13 +114,53 @@ export function nearContext(
   let from = start > CONTEXT_BEFORE ? start - CONTEXT_BEFORE : 0;
   // a window edge inside a word does not make the word's tail a context word ("mastercard" is not "card")
   while (from > 0 && from < start && isWordCode(text.charCodeAt(from - 1))) from++;
-  if (stemsAt !== undefined && !stemIn(stemsAt, from, start) && (beforeOnly || !stemIn(stemsAt, end, end + CONTEXT_AFTER))) return false;
-  const window = beforeOnly ? text.slice(from, start) : text.slice(from, start) + ' ' + text.slice(end, end + CONTEXT_AFTER);
-  return words.re.test(window);
+  if (stemsAt === undefined) return words.re.test(contextWindow(text, from, start, end, beforeOnly));
+  if (!stemIn(stemsAt, from, start) && (beforeOnly || !stemIn(stemsAt, end, end + CONTEXT_AFTER))) return false;
+  const found = stemsMatch(text, from, start, end, words, beforeOnly, stemsAt);
+  return found !== undefined ? found : words.re.test(contextWindow(text, from, start, end, beforeOnly));
 }
 
-/** True when an ascending `positions` has one in [from, to). */
-function stemIn(positions: readonly number[], from: number, to: number): boolean {
+/** The window nearContext() searches: the text before the match, and unless `beforeOnly` a space and the text after. */
+function contextWindow(text: string, from: number, start: number, end: number, beforeOnly: boolean): string {
+  return beforeOnly ? text.slice(from, start) : text.slice(from, start) + ' ' + text.slice(end, end + CONTEXT_AFTER);
+}
+
+/**
+ * The window search of nearContext() without building the window: every match in the window starts at a word
+ * start where a stem begins, so the sticky regex is tried on the text at those positions only. The text and the
+ * window differ only past the window's pieces, so a match that ends inside its piece is a window match, and a
+ * failure that read nothing past its piece is a window failure. undefined: a try read past its piece (or the
+ * window's after-piece starts inside a word, where no stem is indexed): the caller searches the real window.
+ */
+function stemsMatch(
+  text: string, from: number, start: number, end: number, words: ContextWords, beforeOnly: boolean, stemsAt: readonly number[],
+): boolean | undefined {
+  const re = words.at;
+  let sure = true;
+  for (let k = firstAtOrAfter(stemsAt, from); k < stemsAt.length && stemsAt[k]! < start; k++) {
+    const p = stemsAt[k]!;
+    re.lastIndex = p;
+    if (re.test(text)) {
+      if (re.lastIndex <= start) return true;
+      sure = false;
+    } else if (p + words.longest >= start) sure = false;
+  }
+  if (beforeOnly) return sure ? false : undefined;
+  const stop = Math.min(end + CONTEXT_AFTER, text.length);
+  if (end > 0 && end < stop && isWordCode(text.charCodeAt(end - 1)) && isWordCode(text.charCodeAt(end))) sure = false;
+  for (let k = firstAtOrAfter(stemsAt, end); k < stemsAt.length && stemsAt[k]! < stop; k++) {
+    const p = stemsAt[k]!;
+    re.lastIndex = p;
+    if (re.test(text)) {
+      if (re.lastIndex <= stop) return true;
+      sure = false;
+    } else if (p + words.longest >= stop) sure = false;
+  }
+  return sure ? false : undefined;
+}
+
+/** Index of the first of an ascending `positions` at or after `from`. */
+function firstAtOrAfter(positions: readonly number[], from: number): number {
   let lo = 0;
   let hi = positions.length;
   while (lo < hi) {
@@ -123,7 +168,13 @@ function stemIn(positions: readonly number[], from: number, to: number): boolean
     if (positions[mid]! < from) lo = mid + 1;
     else hi = mid;
   }
-  return lo < positions.length && positions[lo]! < to;
+  return lo;
+}
+
+/** True when an ascending `positions` has one in [from, to). */
+function stemIn(positions: readonly number[], from: number, to: number): boolean {
+  const k = firstAtOrAfter(positions, from);
+  return k < positions.length && positions[k]! < to;
 }
 
 /** Word starts of context-word stems for one recogniser's raising and lowering lists (see nearContext). */

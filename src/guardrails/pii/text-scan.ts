@@ -12,6 +12,7 @@ export const TOKEN_UPPER = 4;
 
 /** What the scan found; token arrays are parallel and in text order. */
 export interface TextScan {
+  /** the text lower-cased (computed on first use) */
   readonly lower: string;
   /** positions in `lower` are positions in `text` (false after a rare Unicode case mapping that changes length) */
   readonly indexed: boolean;
@@ -69,22 +70,25 @@ class Scan implements TextScan {
   readonly tokAhead: number[] = [];
   readonly tokAfter: number[] = [];
   readonly sinks: (number[] | undefined)[];
-  readonly hasDigit: boolean;
-  readonly hasUpper: boolean;
-  readonly hasColon: boolean;
+  hasDigit = false;
+  hasUpper = false;
+  hasColon = false;
   readonly indexed: boolean;
+  private lowerText: string | undefined;
   private hexsepList: number[] | undefined;
   private macsepList: number[] | undefined;
   private longList: number[] | undefined;
   private atList: number[] | undefined;
 
-  constructor(private readonly text: string, readonly lower: string, sinkCount: number) {
-    // the Kelvin sign lower-cases to an ASCII k: word starts in `lower` would differ from those in `text`
-    this.indexed = lower.length === text.length && !text.includes('\u212A');
+  constructor(private readonly text: string, sinkCount: number) {
+    // U+0130 lower-cases to two code units and the Kelvin sign to an ASCII k: word starts in the lower-cased text
+    // would differ from those in `text`, so such a text is not indexed
+    this.indexed = !text.includes('\u0130') && !text.includes('\u212A');
     this.sinks = new Array<number[] | undefined>(sinkCount);
-    this.hasDigit = /\d/.test(text);
-    this.hasUpper = /[A-Z]/.test(text);
-    this.hasColon = text.includes(':');
+  }
+
+  get lower(): string {
+    return (this.lowerText ??= this.text.toLowerCase());
   }
 
   // the start lists below serve one or two recognisers each: built on first use, from native searches
@@ -141,11 +145,10 @@ class Scan implements TextScan {
   }
 }
 
-// UTF-16 code units of the text and of its lower-case form, copied natively into reused buffers: the scan loop
-// then reads array elements instead of calling charCodeAt per character (about 3x faster). detect() is
-// synchronous, so one pair of buffers serves every call.
+// UTF-16 code units of the text, copied natively into a reused buffer: the scan loop then reads array elements
+// instead of calling charCodeAt per character (about 3x faster), and the literal table lower-cases the few units
+// it compares. detect() is synchronous, so one buffer serves every call.
 let textUnits: Uint16Array = new Uint16Array(4096);
-let lowerUnits: Uint16Array = new Uint16Array(4096);
 
 /** `s` as UTF-16 code units in `into` (grown when too small), with a 0 after the last one. */
 function unitsOf(s: string, into: Uint16Array): Uint16Array {
@@ -158,19 +161,21 @@ function unitsOf(s: string, into: Uint16Array): Uint16Array {
 
 /** Scans `text` once; `table` supplies the literals to look for at word starts. */
 export function scanText(text: string, table: LiteralTable): TextScan {
-  const lower = text.toLowerCase();
-  const scan = new Scan(text, lower, table.sinkCount);
+  const scan = new Scan(text, table.sinkCount);
   const { indexed, sinks } = scan;
   const u = (textUnits = unitsOf(text, textUnits));
-  const lu = indexed ? (lowerUnits = unitsOf(lower, lowerUnits)) : u;
   let prevWord = false;
+  let seen = 0;
+  let colon = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = u[i]!;
     const cls = c < 128 ? CLASS[c]! : 0;
+    seen |= cls;
     if ((cls & WORD) === 0) {
+      if (c === 58) colon = true;
       // + or ( right before a digit starts a phone number's token
-      if (!prevWord && (c === 43 || c === 40) && isDigitCode(u[i + 1]!)) pushToken(u, n, i, TOKEN_SYMBOL, scan);
+      else if (!prevWord && (c === 43 || c === 40) && isDigitCode(u[i + 1]!)) pushToken(u, n, i, TOKEN_SYMBOL, scan);
       prevWord = false;
       continue;
     }
@@ -178,8 +183,11 @@ export function scanText(text: string, table: LiteralTable): TextScan {
     prevWord = true;
     if ((cls & DIGIT) !== 0) pushToken(u, n, i, TOKEN_DIGIT, scan);
     else if ((cls & UPPER) !== 0 && (classOf(u[i + 1]!) & (UPPER | DIGIT)) !== 0) pushToken(u, n, i, TOKEN_UPPER, scan);
-    if (indexed) table.hit(lu, i, n, sinks);
+    if (indexed) table.hit(u, i, n, sinks);
   }
+  scan.hasDigit = (seen & DIGIT) !== 0;
+  scan.hasUpper = (seen & UPPER) !== 0;
+  scan.hasColon = colon;
   return scan;
 }
 
