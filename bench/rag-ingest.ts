@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     await applyKbMigrations(strata);
     const kbs = new KnowledgeBaseStore(strata.store);
     const kb = await kbs.create('bench', 'corpus');
+    const loadAtStart = loadavg();
     const started = performance.now();
     const cpu0 = process.cpuUsage();
     const s = await ingest(kbs, strata.gateway, kb, corpus);
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
         embeddingModel: `${kb.config.embeddingModel} (local hashed lexical features, through the gateway pipeline)`,
         store: 'embedded SQLite (WAL), FTS5 per knowledge base, exact vector index',
         note: 'the machine is shared with other work (load average logged below): wall-clock numbers may be pessimistic',
+        // 1, 5 and 15-minute load averages when the run started and when it ended (2 cores)
+        loadAverageAtStart: loadAtStart.map((x) => Math.round(x * 100) / 100),
         loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
       },
       summary: {

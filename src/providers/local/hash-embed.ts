@@ -56,8 +56,12 @@ function charGramHash(word: string, start: number, n: number): number {
   return h;
 }
 
+/** 1 + ln c for the small whole counts that almost every bucket holds: the same doubles Math.log gives, looked up. */
+const SUBLINEAR_TABLE = Float64Array.from({ length: 1024 }, (_, c) => (c > 0 ? 1 + Math.log(c) : 0));
+
 function sublinear(c: number): number {
-  return c > 0 ? 1 + Math.log(c) : 0;
+  if (c < 1024) return SUBLINEAR_TABLE[c]!;
+  return 1 + Math.log(c);
 }
 
 /** Turns a signed count table into TF values in `out` (length dims) and returns their L2 norm. */
@@ -78,10 +82,15 @@ function familyValues(counts: Float64Array, dims: number, out: Float64Array): nu
  * any order gives the same tables, and the vectors stay bit-identical to hashing every occurrence afresh.
  */
 interface WordFeatures {
+  /** a stop word contributes nothing (and is not looked up twice to find that out) */
+  stop: boolean;
   term: string;
   unigram: number;
   bigramSeed: number;
   chargrams: Int32Array;
+  /** occurrences in the text being embedded, valid while `seen` equals the embedder's current text number */
+  count: number;
+  seen: number;
 }
 
 /**
@@ -103,8 +112,9 @@ class HashEmbedder {
   private readonly vu: Float64Array;
   private readonly vb: Float64Array;
   private readonly vc: Float64Array;
-  private readonly wordCounts = new Map<WordFeatures, number>();
+  private readonly distinct: WordFeatures[] = [];
   private readonly words = new Map<string, WordFeatures>();
+  private textNumber = 0;
 
   constructor(private readonly dims: number) {
     this.uni = new Float64Array(dims * 2);
@@ -119,6 +129,11 @@ class HashEmbedder {
     let f = this.words.get(w);
     if (f !== undefined) return f;
     const { dims } = this;
+    if (isStopWord(w)) {
+      f = { stop: true, term: w, unigram: 0, bigramSeed: 0, chargrams: new Int32Array(0), count: 0, seen: 0 };
+      this.remember(w, f);
+      return f;
+    }
     const term = stemWord(w);
     const len = Math.min(w.length, MAX_CHARGRAM_WORD) + 2;
     const word = w.length > MAX_CHARGRAM_WORD ? w.slice(0, MAX_CHARGRAM_WORD) : w;
@@ -127,30 +142,41 @@ class HashEmbedder {
     for (let n = 3; n <= 4; n++) {
       for (let s = 0; s + n <= len; s++) chargrams[k++] = bucketOf(dims, charGramHash(word, s, n));
     }
-    f = { term, unigram: bucketOf(dims, fnv1a(term, SEED_UNIGRAM)), bigramSeed: Math.imul(fnv1a(term, SEED_BIGRAM) ^ 32, FNV_PRIME), chargrams };
-    if (this.words.size >= MAX_CACHED_WORDS) this.words.clear();
-    this.words.set(w, f);
+    f = { stop: false, term, unigram: bucketOf(dims, fnv1a(term, SEED_UNIGRAM)), bigramSeed: Math.imul(fnv1a(term, SEED_BIGRAM) ^ 32, FNV_PRIME), chargrams, count: 0, seen: 0 };
+    this.remember(w, f);
     return f;
   }
 
+  private remember(w: string, f: WordFeatures): void {
+    if (this.words.size >= MAX_CACHED_WORDS) this.words.clear();
+    this.words.set(w, f);
+  }
+
   embed(text: string): Float32Array {
-    const { dims, uni, bi, chars, wordCounts } = this;
+    const { dims, uni, bi, chars, distinct } = this;
     uni.fill(0);
     bi.fill(0);
     chars.fill(0);
-    wordCounts.clear();
+    distinct.length = 0;
+    const seen = ++this.textNumber;
     let prev: WordFeatures | undefined;
     for (const w of wordTokens(text)) {
-      if (isStopWord(w)) continue;
       const f = this.featuresOf(w);
-      wordCounts.set(f, (wordCounts.get(f) ?? 0) + 1);
+      if (f.stop) continue;
+      if (f.seen !== seen) {
+        f.seen = seen;
+        f.count = 0;
+        distinct.push(f);
+      }
+      f.count++;
       uni[f.unigram]! += 1;
       if (prev !== undefined) bi[bucketOf(dims, fnv1a(f.term, prev.bigramSeed))]! += 1;
       prev = f;
     }
     // Character n-grams are added once per distinct word, weighted by its count.
-    for (const [f, count] of wordCounts) {
+    for (const f of distinct) {
       const grams = f.chargrams;
+      const count = f.count;
       for (let i = 0; i < grams.length; i++) chars[grams[i]!]! += count;
     }
     const nu = familyValues(uni, dims, this.vu);

@@ -1,4 +1,4 @@
-import { StrataError, countTokens } from '../../core/index.js';
+import { StrataError, countTokens, rememberTokenCount } from '../../core/index.js';
 import { validateChunkingConfig } from './config.js';
 import { markdownSections, sectionIndexAt, type Section } from './markdown.js';
 import { lexicalSentenceEmbedder, semanticBreakpoints } from './semantic.js';
@@ -70,11 +70,14 @@ class ChunkBuilder {
 
   make(span: TextSpan & { text?: string; tokens?: number }, ordinal: number, parentOrdinal?: number): Chunk {
     const text = span.text ?? this.input.text.slice(span.start, span.end);
+    const tokenCount = span.tokens ?? countTokens(text);
+    // the embedder reports usage for this very text next: let its count be a lookup
+    if (span.tokens !== undefined) rememberTokenCount(text, tokenCount);
     const chunk: Chunk = {
       documentId: this.input.documentId,
       ordinal,
       text,
-      tokenCount: span.tokens ?? countTokens(text),
+      tokenCount,
       start: span.start,
       end: span.end,
       headingPath: this.sections[sectionIndexAt(this.sections, span.start)]!.path.slice(),
@@ -138,7 +141,7 @@ function semanticSpans(
     const end = sentences[last]!.end;
     first = last + 1;
     const groupText = text.slice(start, end);
-    const tokens = countTokens(groupText);
+    const tokens = u.spans.count(start, end);
     const from = unitEndingAfter(u, start);
     const to = unitEndingAfter(u, end - 1) + 1;
     if (tokens <= maxTokens) out.push({ first: from, last: to - 1, start, end, tokens, text: groupText });

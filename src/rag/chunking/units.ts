@@ -1,12 +1,14 @@
 import { countTokens } from '../../core/index.js';
 import { isSpaceAt } from './sentences.js';
+import { TokenSpans } from './token-spans.js';
 
 /*
  * Chunking works in text space, not token space. The text is cut into small "units" — a word with the
  * whitespace before it (`\s*\S+`), the way cl100k_base attaches a leading space to the next word — and each
  * unit's token count is taken with countTokens. Windows are then chosen on prefix sums of those counts, and
  * every candidate chunk is re-counted on its exact text before it is accepted, so the per-unit sums are
- * only an estimate that steers the search; they never decide correctness.
+ * only an estimate that steers the search; they never decide correctness. Exact counts of units and chunks
+ * come from TokenSpans (token-spans.ts), which counts the document once and any span from prefix sums.
  *
  * Why not token space (encode, cut token arrays, decode): a token can hold part of a multi-byte character,
  * so decoded token ranges do not map back to exact character offsets without decoding prefixes, and the
@@ -29,6 +31,8 @@ export interface TokenUnits {
   readonly prefix: readonly number[];
   /** kind of the boundary right after unit u: where a cut there would fall */
   readonly kind: readonly BoundaryKind[];
+  /** exact token counts of any span of the text */
+  readonly spans: TokenSpans;
 }
 
 export interface UnitOptions {
@@ -54,6 +58,7 @@ export function buildUnits(text: string, opts: UnitOptions): TokenUnits {
   const contentStart: number[] = [];
   const tokens: number[] = [];
   const cap = opts.unitTokenCap;
+  const spans = new TokenSpans(text);
 
   const push = (a: number, b: number, n: number): void => {
     let c = a;
@@ -97,7 +102,7 @@ export function buildUnits(text: string, opts: UnitOptions): TokenUnits {
 
   const pushPiece = (a: number, b: number): void => {
     if (b - a <= MAX_UNIT_CHARS) {
-      const n = countTokens(text.slice(a, b));
+      const n = spans.count(a, b);
       if (n <= cap) {
         push(a, b, n);
         return;
@@ -134,7 +139,7 @@ export function buildUnits(text: string, opts: UnitOptions): TokenUnits {
     while (bl < opts.blockStarts.length && opts.blockStarts[bl]! < at) bl++;
     kind[u] = boundaryAfter(text, u, count, at, opts.sentenceEnds[s] === at, opts.blockStarts[bl] === at, start, contentStart);
   }
-  return { count, start, end, contentStart, prefix, kind };
+  return { count, start, end, contentStart, prefix, kind, spans };
 }
 
 function boundaryAfter(

@@ -1,4 +1,3 @@
-import { countTokens } from '../../core/index.js';
 import { BOUNDARY, type BoundaryKind, type TokenUnits } from './units.js';
 
 /** Where a window may be cut: at a boundary of at least `kind`, once the chunk holds `minFill` tokens. */
@@ -35,7 +34,7 @@ function spanOf(text: string, u: TokenUnits, first: number, last: number): UnitS
   const start = u.contentStart[a]!;
   const end = u.end[b]!; // a unit with content ends with it: units are `\s*\S+`, or cut inside \S+
   const chunkText = text.slice(start, end);
-  return { first: a, last, start, end, tokens: countTokens(chunkText), text: chunkText };
+  return { first: a, last, start, end, tokens: u.spans.count(start, end), text: chunkText };
 }
 
 /** First unit in [from, to) with content, or -1. */
@@ -83,7 +82,7 @@ function nextStart(text: string, u: TokenUnits, i: number, k: number, chunkEnd: 
     let t = s;
     while (t < k && u.contentStart[t] === -1) t++;
     const from = u.contentStart[t]!;
-    if (s <= i + 1 || s > k || from >= chunkEnd || countTokens(text.slice(from, chunkEnd)) >= overlap) return s;
+    if (s <= i + 1 || s > k || from >= chunkEnd || u.spans.count(from, chunkEnd) >= overlap) return s;
     s = backToWord(u, s - 1, i + 1, overlap);
   }
 }

@@ -3,7 +3,7 @@ import type { KnowledgeBase, KnowledgeBaseConfig } from './types.js';
 
 /**
  * Where a knowledge base's rows live and how they are searched: one implementation per store engine
- * (SQLite: FTS5 + sqlite-vec / usearch HNSW; PostgreSQL: pgvector + BM25 in SQL). Ingestion, search,
+ * (SQLite: FTS5 + an in-memory vector matrix / usearch HNSW; PostgreSQL: pgvector + BM25 in SQL). Ingestion, search,
  * re-embedding and the store facade are written once against this interface.
  */
 export interface KbEngine {

@@ -15,7 +15,7 @@ export interface KnowledgeBaseConfigInput {
 }
 
 /**
- * `exact` scores every chunk that passes the filter (sqlite-vec in SQL on SQLite); `hnsw` answers from an
+ * `exact` scores every chunk that passes the filter (an in-memory matrix per knowledge base on SQLite); `hnsw` answers from an
  * approximate HNSW graph (usearch) and falls back to the exact filtered scan when a filter is too selective.
  */
 export type VectorIndexKind = 'exact' | 'hnsw';
