@@ -1,5 +1,5 @@
 import type { Caller, GuardrailTrace } from '../gateway/index.js';
-import type { IngestOptions, IngestSummary, KnowledgeBase, KnowledgeBaseConfigInput, RetrievalResult, SearchMode } from './kb/index.js';
+import type { HybridWeights, IngestOptions, IngestSummary, KnowledgeBase, KnowledgeBaseConfigInput, RetrievalResult, SearchMode } from './kb/index.js';
 import type { DocumentMetadata } from './loaders/index.js';
 import type { RetrievalFilter } from './retrieve/index.js';
 
@@ -61,6 +61,8 @@ export interface RetrieveParams {
   /** Bedrock overrideSearchType HYBRID → 'hybrid', SEMANTIC → 'vector'; 'lexical' is Strata's own */
   mode?: SearchMode;
   filter?: RetrievalFilter;
+  /** this search's reciprocal rank fusion weights (default: the knowledge base's recorded ones) */
+  hybridWeights?: Partial<HybridWeights>;
   rerank?: RerankParams;
   caller?: Caller;
   tags?: Record<string, string>;

@@ -49,7 +49,7 @@ function bad(message: string): StrataError {
   return new StrataError('invalid_request', message);
 }
 
-/** POST /v1/knowledge-bases: `{name, config?: {embeddingModel?, chunking?, index?, guardrail?}}`. */
+/** POST /v1/knowledge-bases: `{name, config?: {embeddingModel?, chunking?, index?, hybrid?, guardrail?}}`. */
 function parseCreateBody(body: unknown): { name: string; config?: KnowledgeBaseConfigInput } {
   const shape = '{"name": "docs", "config": {"embeddingModel": "hash-embed", "chunking": {"strategy": "fixed", "maxTokens": 512}}}';
   if (!isRecord(body)) throw bad(`Send the knowledge base as a JSON object: ${shape}.`);
@@ -60,7 +60,9 @@ function parseCreateBody(body: unknown): { name: string; config?: KnowledgeBaseC
   if (body.config === undefined || body.config === null) return { name: body.name };
   if (!isRecord(body.config)) throw bad(`'config' must be an object: ${shape}.`);
   for (const key of Object.keys(body.config)) {
-    if (key !== 'embeddingModel' && key !== 'chunking' && key !== 'index' && key !== 'guardrail') throw bad(`Unknown config field '${key.slice(0, 60)}': config takes embeddingModel, chunking, index and guardrail.`);
+    if (key !== 'embeddingModel' && key !== 'chunking' && key !== 'index' && key !== 'guardrail' && key !== 'hybrid') {
+      throw bad(`Unknown config field '${key.slice(0, 60)}': config takes embeddingModel, chunking, index, hybrid and guardrail.`);
+    }
   }
   const config: KnowledgeBaseConfigInput = {};
   if (body.config.embeddingModel !== undefined) {
@@ -70,6 +72,7 @@ function parseCreateBody(body: unknown): { name: string; config?: KnowledgeBaseC
   // validated (with field-by-field messages) when the config is resolved
   if (body.config.chunking !== undefined) config.chunking = body.config.chunking as KnowledgeBaseConfigInput['chunking'];
   if (body.config.index !== undefined) config.index = body.config.index as KnowledgeBaseConfigInput['index'];
+  if (body.config.hybrid !== undefined) config.hybrid = body.config.hybrid as KnowledgeBaseConfigInput['hybrid'];
   // its form is checked when the config is resolved, its existence by the service against strata.yaml's policies
   if (body.config.guardrail !== undefined && body.config.guardrail !== null) config.guardrail = body.config.guardrail as string;
   return { name: body.name, config };

@@ -50,6 +50,18 @@ async function withKb<T>(flags: CommonFlags, fn: (kbs: KnowledgeBaseService, str
   }
 }
 
+/** `vector=0.7,lexical=0.3` → weights (either side may be left out). */
+function hybridWeightsArg(text: string | undefined): { vector?: number; lexical?: number } | undefined {
+  if (text === undefined) return undefined;
+  const out: { vector?: number; lexical?: number } = {};
+  for (const part of text.split(',')) {
+    const m = /^\s*(vector|lexical)\s*=\s*([0-9]*\.?[0-9]+)\s*$/.exec(part);
+    if (m === null) throw new StrataError('invalid_request', `--hybrid-weights takes vector=<n>,lexical=<n> (numbers ≥ 0), got "${text}".`);
+    out[m[1] as 'vector' | 'lexical'] = Number(m[2]);
+  }
+  return out;
+}
+
 function intArg(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^[0-9]+$/.test(text)) throw new StrataError('invalid_request', `${name} must be a whole number, got "${text}".`);
@@ -139,7 +151,8 @@ const retrievalOptions = (c: Command): Command =>
     .option('--mode <mode>', 'vector | lexical | hybrid (default hybrid)')
     .option('-k, --k <n>', 'number of results, 1–100 (default 5)')
     .option('--filter <json>', 'Bedrock metadata filter, e.g. {"equals":{"key":"team","value":"red"}}')
-    .option('--rerank [model]', "rerank the results: 'local' (lexical cross-scorer, the default) or a Bedrock rerank model id or ARN");
+    .option('--rerank [model]', "rerank the results: 'local' (lexical cross-scorer, the default) or a Bedrock rerank model id or ARN")
+    .option('--hybrid-weights <w>', "this search's fusion weights, e.g. vector=0.7,lexical=0.3 (default: the knowledge base's)");
 
 /** Adds `strata kb create|list|ingest|search|ask|update|delete|eval`. */
 export function registerKbCommand(program: Command): void {
@@ -155,8 +168,9 @@ export function registerKbCommand(program: Command): void {
       .option('--max-tokens <n>', 'maximum tokens per chunk (hierarchical: per child)')
       .option('--overlap <ratio>', 'overlap as a fraction of the chunk, e.g. 0.15')
       .option('--vector-index <kind>', 'exact (every chunk scored) | hnsw (approximate, for large knowledge bases)')
+      .option('--hybrid-weights <w>', 'reciprocal rank fusion weights of hybrid search, e.g. vector=0.7,lexical=0.3 (default 1 and 1)')
       .option('--guardrail <policy>', "a guardrail policy of strata.yaml (or 'default') that checks every question and answer of kb ask and retrieve-and-generate"),
-  ).action(async (name: string, flags: CommonFlags & { embeddingModel: string; chunking: string; maxTokens?: string; overlap?: string; vectorIndex?: string; guardrail?: string }) => {
+  ).action(async (name: string, flags: CommonFlags & { embeddingModel: string; chunking: string; maxTokens?: string; overlap?: string; vectorIndex?: string; hybridWeights?: string; guardrail?: string }) => {
     const tenant = tenantOf(flags);
     const raw: Record<string, unknown> = { strategy: flags.chunking };
     const maxTokens = intArg('--max-tokens', flags.maxTokens);
@@ -164,7 +178,8 @@ export function registerKbCommand(program: Command): void {
     if (flags.overlap !== undefined) raw.overlapRatio = Number(flags.overlap);
     const chunking = validateChunkingConfig(raw);
     const index = flags.vectorIndex === undefined ? undefined : { vector: flags.vectorIndex as 'exact' | 'hnsw' };
-    const config = { embeddingModel: flags.embeddingModel, chunking, ...(index ? { index } : {}), ...(flags.guardrail === undefined ? {} : { guardrail: flags.guardrail }) };
+    const hybrid = hybridWeightsArg(flags.hybridWeights);
+    const config = { embeddingModel: flags.embeddingModel, chunking, ...(index ? { index } : {}), ...(hybrid ? { hybrid } : {}), ...(flags.guardrail === undefined ? {} : { guardrail: flags.guardrail }) };
     const created = await withKb(flags, (kbs) => kbs.create(tenant, name, config));
     if (flags.json) return out(JSON.stringify(kbJson(created)));
     const guarded = created.config.guardrail === undefined ? '' : `; answers checked by guardrail policy ${created.config.guardrail}`;
@@ -225,9 +240,19 @@ export function registerKbCommand(program: Command): void {
         .argument('<name>', 'knowledge base')
         .argument('<query>', 'what to look for'),
     ),
-  ).action(async (name: string, query: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag }) => {
+  ).action(async (name: string, query: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag; hybridWeights?: string }) => {
     const tenant = tenantOf(flags);
-    const params = { tenant, knowledgeBase: name, query, mode: modeArg(flags.mode) ?? 'hybrid', k: intArg('--k', flags.k), filter: filterArg(flags.filter), rerank: rerankArg(flags.rerank), caller: { tenant } };
+    const params = {
+      tenant,
+      knowledgeBase: name,
+      query,
+      mode: modeArg(flags.mode) ?? 'hybrid',
+      k: intArg('--k', flags.k),
+      filter: filterArg(flags.filter),
+      rerank: rerankArg(flags.rerank),
+      hybridWeights: hybridWeightsArg(flags.hybridWeights),
+      caller: { tenant },
+    };
     const results = await withKb(flags, (kbs) => kbs.retrieve(params));
     if (flags.json) return out(JSON.stringify({ retrievalResults: results }));
     out(describeResults(results));
@@ -244,7 +269,7 @@ export function registerKbCommand(program: Command): void {
         .option('--model <alias>', 'route or model alias that writes the answer (default: rag.model in strata.yaml)')
         .option('--guardrail <policy>', "check the question and answer by this guardrail policy instead of the knowledge base's own"),
     ),
-  ).action(async (name: string, question: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag; session?: string; model?: string; guardrail?: string }) => {
+  ).action(async (name: string, question: string, flags: CommonFlags & { mode?: string; k?: string; filter?: string; rerank?: RerankFlag; session?: string; model?: string; guardrail?: string; hybridWeights?: string }) => {
     const tenant = tenantOf(flags);
     const params = {
       tenant,
@@ -254,6 +279,7 @@ export function registerKbCommand(program: Command): void {
       k: intArg('--k', flags.k),
       filter: filterArg(flags.filter),
       rerank: rerankArg(flags.rerank),
+      hybridWeights: hybridWeightsArg(flags.hybridWeights),
       sessionId: flags.session,
       model: flags.model,
       guardrail: flags.guardrail,

@@ -9,7 +9,7 @@ const RERANK_POOL_FACTOR = 4;
 const MAX_RESULTS = 100;
 
 /** The search itself, bound to a knowledge base (the service passes the kb store's search). */
-export type SearchFn = (query: string, opts: { mode?: RetrieveParams['mode']; k: number; filter?: RetrieveParams['filter'] }) => Promise<RetrievalResult[]>;
+export type SearchFn = (query: string, opts: { mode?: RetrieveParams['mode']; k: number; filter?: RetrieveParams['filter']; hybridWeights?: RetrieveParams['hybridWeights'] }) => Promise<RetrievalResult[]>;
 
 /** How many candidates to search for: k, or a larger pool (4k, at most 100) when they will be reranked. */
 export function candidatePool(k: number, reranking: boolean): number {
@@ -30,17 +30,17 @@ function validateTopN(topN: number): void {
  */
 export async function retrieveWithRerank(
   search: SearchFn,
-  params: Pick<RetrieveParams, 'query' | 'k' | 'mode' | 'filter' | 'rerank' | 'signal'>,
+  params: Pick<RetrieveParams, 'query' | 'k' | 'mode' | 'filter' | 'rerank' | 'signal' | 'hybridWeights'>,
   reranker: (model: string | undefined) => Reranker,
 ): Promise<RetrievalResult[]> {
   const { mode, k } = validateSearchOptions({ mode: params.mode, k: params.k });
   if (typeof params.query !== 'string' || params.query.trim() === '') throw new StrataError('invalid_request', 'The query is empty; give the text to search for.');
   const rerank = params.rerank;
-  if (rerank === undefined) return search(params.query, { mode, k, filter: params.filter });
+  if (rerank === undefined) return search(params.query, { mode, k, filter: params.filter, hybridWeights: params.hybridWeights });
   const topN = rerank.topN ?? k;
   validateTopN(topN);
   const scorer = reranker(rerank.model);
-  const candidates = await search(params.query, { mode, k: candidatePool(Math.max(k, topN), true), filter: params.filter });
+  const candidates = await search(params.query, { mode, k: candidatePool(Math.max(k, topN), true), filter: params.filter, hybridWeights: params.hybridWeights });
   if (candidates.length === 0) return [];
   const ranked = await scorer.rerank(
     params.query,

@@ -1,5 +1,5 @@
 /** Knowledge bases on SQLite or PostgreSQL: create and manage them, ingest folders and uploads, re-embed, search (vector, BM25, hybrid). */
-export { KnowledgeBaseStore, KB_NAME_PATTERN, DEFAULT_EMBEDDING_MODEL, assertKnowledgeBaseName, resolveKnowledgeBaseConfig } from './kb-store.js';
+export { KnowledgeBaseStore, KB_NAME_PATTERN, DEFAULT_EMBEDDING_MODEL, assertKnowledgeBaseName, resolveKnowledgeBaseConfig, resolveHybridWeights } from './kb-store.js';
 export { kbEngineFor } from './engine-factory.js';
 export { ingest } from './ingest.js';
 export { ingestDocuments } from './ingest-documents.js';
@@ -16,6 +16,7 @@ export type {
   KnowledgeBase,
   KnowledgeBaseConfig,
   KnowledgeBaseConfigInput,
+  HybridWeights,
   ReembedOptions,
   ReembedSummary,
   RetrievalResult,

@@ -4,7 +4,7 @@ import type { Store } from '../../store/index.js';
 import { validateChunkingConfig } from '../chunking/index.js';
 import type { KbEngine, KnowledgeBaseRow, StoredDocumentInfo } from './engine.js';
 import { kbEngineFor } from './engine-factory.js';
-import { VECTOR_INDEX_KINDS, type KnowledgeBase, type KnowledgeBaseConfig, type KnowledgeBaseConfigInput, type VectorIndexKind } from './types.js';
+import { VECTOR_INDEX_KINDS, type KnowledgeBase, type KnowledgeBaseConfig, type KnowledgeBaseConfigInput, type VectorIndexKind, type HybridWeights } from './types.js';
 
 /** Knowledge base names: short, lower case, safe in URLs, file names and CLI arguments. */
 export const KB_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -43,16 +43,28 @@ function guardrailOf(input: unknown): string | undefined {
 export function resolveKnowledgeBaseConfig(input: KnowledgeBaseConfigInput = {}): KnowledgeBaseConfig {
   const model = input.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   if (typeof model !== 'string' || model.trim() === '') throw new StrataError('invalid_request', 'embeddingModel must be a non-empty model alias.');
-  const resolved: KnowledgeBaseConfig = { embeddingModel: model, chunking: validateChunkingConfig(input.chunking ?? { strategy: 'fixed' }), index: { vector: vectorIndexOf(input.index) } };
+  const resolved: KnowledgeBaseConfig = { embeddingModel: model, chunking: validateChunkingConfig(input.chunking ?? { strategy: 'fixed' }), index: { vector: vectorIndexOf(input.index) }, hybrid: resolveHybridWeights(input.hybrid) };
   const guardrail = guardrailOf(input.guardrail);
   if (guardrail !== undefined) resolved.guardrail = guardrail;
   return resolved;
 }
 
+/** Hybrid weights with defaults filled (1 and 1); each a finite number ≥ 0, not both 0. */
+export function resolveHybridWeights(input: Partial<HybridWeights> | undefined, base: HybridWeights = { vector: 1, lexical: 1 }): HybridWeights {
+  if (input === undefined) return base;
+  if (typeof input !== 'object' || input === null) throw new StrataError('invalid_request', 'hybrid weights must be an object like {"vector": 0.7, "lexical": 0.3}.');
+  const out = { vector: input.vector ?? base.vector, lexical: input.lexical ?? base.lexical };
+  for (const [side, w] of Object.entries(out)) {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new StrataError('invalid_request', `The hybrid ${side} weight must be a number ≥ 0, got ${String(w)}.`);
+  }
+  if (out.vector === 0 && out.lexical === 0) throw new StrataError('invalid_request', 'The hybrid weights cannot both be 0; use mode vector or lexical to search one way.');
+  return out;
+}
+
 /** A recorded config as read back; knowledge bases recorded before index options existed are exact. */
 function parseRecordedConfig(json: string): KnowledgeBaseConfig {
-  const raw = JSON.parse(json) as Omit<KnowledgeBaseConfig, 'index'> & { index?: { vector?: VectorIndexKind } };
-  return { ...raw, index: { vector: raw.index?.vector ?? 'exact' } };
+  const raw = JSON.parse(json) as Omit<KnowledgeBaseConfig, 'index' | 'hybrid'> & { index?: { vector?: VectorIndexKind }; hybrid?: HybridWeights };
+  return { ...raw, index: { vector: raw.index?.vector ?? 'exact' }, hybrid: raw.hybrid ?? { vector: 1, lexical: 1 } };
 }
 
 /** Create, list, get and delete knowledge bases of a tenant; each tenant sees only its own. */

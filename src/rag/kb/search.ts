@@ -3,7 +3,7 @@ import { analyzeTerms } from '../../providers/local/index.js';
 import type { DocumentMetadata } from '../loaders/index.js';
 import { reciprocalRankFusion, type RetrievalFilter } from '../retrieve/index.js';
 import type { ChunkHit } from './engine.js';
-import type { KnowledgeBaseStore } from './kb-store.js';
+import { resolveHybridWeights, type KnowledgeBaseStore } from './kb-store.js';
 import type { EmbeddingGateway, KnowledgeBase, RetrievalResult, SearchMode, SearchOptions } from './types.js';
 import { normalize } from './vectors.js';
 
@@ -44,9 +44,14 @@ export async function search(kbs: KnowledgeBaseStore, gateway: EmbeddingGateway,
   else if (mode === 'lexical') hits = await kbs.engine.lexicalSearch(kb, queryTermsOf(query), opts.filter, k);
   else {
     const pool = Math.max(k * HYBRID_POOL_FACTOR, MIN_HYBRID_POOL);
-    const [vec, lex] = await Promise.all([vectorHits(kbs, gateway, kb, query, opts.filter, pool), kbs.engine.lexicalSearch(kb, queryTermsOf(query), opts.filter, pool)]);
-    const toList = (h: ChunkHit[]) => ({ results: h.map((x) => ({ id: String(x.id), score: x.score })) });
-    hits = reciprocalRankFusion([toList(vec), toList(lex)], { k: RRF_K, limit: k }).map((f) => ({ id: Number(f.id), score: f.score }));
+    const weights = resolveHybridWeights(opts.hybridWeights, kb.config.hybrid);
+    // a side weighted 0 contributes nothing, so it is not searched at all
+    const [vec, lex] = await Promise.all([
+      weights.vector > 0 ? vectorHits(kbs, gateway, kb, query, opts.filter, pool) : [],
+      weights.lexical > 0 ? kbs.engine.lexicalSearch(kb, queryTermsOf(query), opts.filter, pool) : [],
+    ]);
+    const toList = (h: ChunkHit[], weight: number) => ({ results: h.map((x) => ({ id: String(x.id), score: x.score })), weight });
+    hits = reciprocalRankFusion([toList(vec, weights.vector), toList(lex, weights.lexical)], { k: RRF_K, limit: k }).map((f) => ({ id: Number(f.id), score: f.score }));
   }
   return hydrate(kbs, kb, hits);
 }

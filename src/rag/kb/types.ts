@@ -12,6 +12,14 @@ export interface KnowledgeBaseConfigInput {
   index?: { vector?: VectorIndexKind };
   /** a guardrail policy of strata.yaml applied to every retrieve-and-generate answer (default: none) */
   guardrail?: string;
+  /** weights of the two rankings in hybrid search (reciprocal rank fusion); default 1 and 1 */
+  hybrid?: Partial<HybridWeights>;
+}
+
+/** Reciprocal rank fusion weights: each ranking contributes weight / (60 + rank); 0 turns one side off. */
+export interface HybridWeights {
+  vector: number;
+  lexical: number;
 }
 
 /**
@@ -28,6 +36,7 @@ export interface KnowledgeBaseConfig {
   index: { vector: VectorIndexKind };
   /** the guardrail policy answers are checked by; absent when the knowledge base has none */
   guardrail?: string;
+  hybrid: HybridWeights;
 }
 
 export interface KnowledgeBase {
@@ -120,6 +129,8 @@ export interface SearchOptions {
   /** 1–100, default 5 */
   k?: number;
   filter?: RetrievalFilter;
+  /** overrides the knowledge base's recorded hybrid weights for this search */
+  hybridWeights?: Partial<HybridWeights>;
 }
 
 /** One hit in the shape of Bedrock Knowledge Bases' Retrieve `retrievalResults[]`. */

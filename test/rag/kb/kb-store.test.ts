@@ -11,7 +11,7 @@ afterAll(async () => h.close());
 describe('KnowledgeBaseStore', () => {
   it('creates knowledge bases with a recorded, fully resolved config', async () => {
     const kb = await h.kbs.create('acme', 'docs');
-    expect(kb.config).toEqual({ embeddingModel: 'hash-embed', chunking: { strategy: 'fixed', maxTokens: 512, overlapRatio: 0.15 }, index: { vector: 'exact' } });
+    expect(kb.config).toEqual({ embeddingModel: 'hash-embed', chunking: { strategy: 'fixed', maxTokens: 512, overlapRatio: 0.15 }, index: { vector: 'exact' }, hybrid: { vector: 1, lexical: 1 } });
     const again = await h.kbs.get('acme', 'docs');
     expect(again.config).toEqual(kb.config);
     expect(again.documents).toBe(0);

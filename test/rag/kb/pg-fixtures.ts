@@ -9,7 +9,7 @@ import type { Metadata, RetrievalFilter } from '../../../src/rag/retrieve/index.
 /** Shared builders for the PostgreSQL knowledge-base engine tests (real PostgreSQL and PGlite). */
 
 export function kbConfig(vector: VectorIndexKind = 'exact'): KnowledgeBaseConfig {
-  return { embeddingModel: 'hash-embed', chunking: validateChunkingConfig({ strategy: 'fixed' }), index: { vector } };
+  return { embeddingModel: 'hash-embed', chunking: validateChunkingConfig({ strategy: 'fixed' }), index: { vector }, hybrid: { vector: 1, lexical: 1 } };
 }
 
 /** Creates a knowledge base row and returns the KnowledgeBase the search methods take. */
