@@ -1,5 +1,5 @@
 import type { EmbeddingInputType, EmbeddingModel } from '../core/index.js';
-import { createHashEmbeddingModel } from '../providers/local/index.js';
+import { cosineSimilarity, createHashEmbeddingModel } from '../providers/local/index.js';
 
 /**
  * Small types shared by the content checks (topics, words, prompt attacks, grounding). The checks take their
@@ -27,16 +27,5 @@ export function localHashEmbed(): EmbedFunction {
 
 /** Cosine similarity; 0 when the lengths differ or either vector is zero (never throws on a hot path). */
 export function cosine(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return 0;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+  return a.length === b.length ? cosineSimilarity(a, b) : 0;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError, isRecord } from '../core/index.js';
 import type { Caller, Gateway } from '../gateway/index.js';
-import type { DocumentInfo, DocumentMetadata, KnowledgeBase, KnowledgeBaseConfigInput, KnowledgeBaseService, UploadedDocument } from '../rag/index.js';
+import type { DocumentInfo, DocumentMetadata, KnowledgeBase, KnowledgeBaseConfigInput, KnowledgeBaseService, RerankParams, RetrievalFilter, RetrieveParams, SearchMode, UploadedDocument } from '../rag/index.js';
 import { abortOnClose, callerOf, parseTags, requestTenant } from './request-common.js';
 import {
   answerHeaders,
@@ -142,10 +142,15 @@ function kbCaller(request: FastifyRequest, tenant: string): Caller {
   return { ...callerOf(request), tenant };
 }
 
-/** Serves a Bedrock Retrieve request for one knowledge base (shared with the Bedrock Agent Runtime path). */
-export async function serveRetrieve(service: KnowledgeBaseService, request: FastifyRequest, reply: FastifyReply, tenant: string, knowledgeBase: string) {
-  const body = parseRetrieveBody(request.body);
-  const results = await service.retrieve({
+/** What Retrieve and RetrieveAndGenerate share: the search as the body asks for it, the caller, tags and cancellation. */
+function retrieveParams(
+  body: { query: string; k?: number; mode?: SearchMode; filter?: RetrievalFilter; rerank?: RerankParams },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenant: string,
+  knowledgeBase: string,
+): RetrieveParams {
+  return {
     tenant,
     knowledgeBase,
     query: body.query,
@@ -156,7 +161,13 @@ export async function serveRetrieve(service: KnowledgeBaseService, request: Fast
     caller: kbCaller(request, tenant),
     tags: parseTags(request.headers['x-strata-tags']),
     signal: abortOnClose(reply),
-  });
+  };
+}
+
+/** Serves a Bedrock Retrieve request for one knowledge base (shared with the Bedrock Agent Runtime path). */
+export async function serveRetrieve(service: KnowledgeBaseService, request: FastifyRequest, reply: FastifyReply, tenant: string, knowledgeBase: string) {
+  const body = parseRetrieveBody(request.body);
+  const results = await service.retrieve(retrieveParams(body, request, reply, tenant, knowledgeBase));
   return reply.send(retrieveResponseBody(results));
 }
 
@@ -183,20 +194,11 @@ export async function serveRetrieveAndGenerate(
   }
   const model = body.modelArn === undefined ? undefined : modelAliasFor(deps.gateway.catalog, body.modelArn);
   const result = await deps.service.retrieveAndGenerate({
-    tenant,
-    knowledgeBase,
-    query: body.query,
-    k: body.k,
-    mode: body.mode,
-    filter: body.filter,
-    rerank: body.rerank,
+    ...retrieveParams(body, request, reply, tenant, knowledgeBase),
     sessionId: body.sessionId,
     model,
     promptTemplate: body.promptTemplate,
     guardrail: body.guardrail,
-    caller: kbCaller(request, tenant),
-    tags: parseTags(request.headers['x-strata-tags']),
-    signal: abortOnClose(reply),
   });
   return reply.headers(answerHeaders(result)).send(retrieveAndGenerateResponseBody(result));
 }
