@@ -2,13 +2,13 @@ import { StrataError, type Clock } from '../core/index.js';
 import type { Caller, Gateway, Step } from '../gateway/index.js';
 import type { Logger } from '../observe/index.js';
 import type { PromptRuntime } from '../prompts/runtime/index.js';
-import { MIGRATIONS, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { retrieveAndGenerate, type AnswerSettings } from './answer/answer.js';
 import { DatabaseSessionStore } from './answer/db-sessions.js';
 import type { AnswerGuard, AnswerGuardrails } from './answer/guard.js';
 import { GuardedGenerations } from './answer/guard-step.js';
 import { retrieveWithRerank } from './answer/retrieve.js';
-import { MemorySessionStore, type SessionStore } from './answer/sessions.js';
+import type { SessionStore } from './answer/sessions.js';
 import { KnowledgeBaseStore, ingest, ingestDocuments, reembed, search, type EmbeddingGateway, type KnowledgeBase, type KnowledgeBaseConfigInput } from './kb/index.js';
 import { createReranker, parseRerankerSpec, type Reranker } from './rerank/index.js';
 import type { AnswerParams, AnswerResult, DocumentInfo, KnowledgeBaseService, RetrieveParams } from './service-types.js';
@@ -70,14 +70,9 @@ function embeddingGateway(gateway: Gateway, caller: Caller | undefined, tags?: R
   };
 }
 
-/**
- * Sessions in the database (any replica can continue a conversation) once its table's migration (kb-sessions) is
- * registered; until then in this process, said once in the log, so that answering works either way.
- */
+/** Sessions in the database: any replica can continue a conversation, and a restart keeps them. */
 function defaultSessionStore(deps: KnowledgeBaseServiceDeps, ttlMs: number): SessionStore {
-  if (MIGRATIONS.some((m) => m.name === 'kb-sessions')) return new DatabaseSessionStore(deps.store, { ttlMs, clock: deps.clock });
-  deps.logger?.warn('knowledge base sessions are kept in memory: the kb-sessions migration is not registered in this build');
-  return new MemorySessionStore({ ttlMs, clock: deps.clock });
+  return new DatabaseSessionStore(deps.store, { ttlMs, clock: deps.clock });
 }
 
 /** The one facade over knowledge bases for the server, the Bedrock Agent Runtime paths and the CLI; tenant-scoped. */

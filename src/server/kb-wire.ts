@@ -1,5 +1,7 @@
 import { StrataError, isRecord } from '../core/index.js';
 import type { ModelCatalog } from '../gateway/index.js';
+import { describeBedrockModelId } from '../providers/bedrock/index.js';
+import { addGuardrailHeaders } from './request-common.js';
 import { parseRetrievalFilter, type AnswerResult, type RerankParams, type RetrievalFilter, type RetrievalResult, type SearchMode } from '../rag/index.js';
 
 /**
@@ -226,8 +228,6 @@ export function parseRetrieveAndGenerateBody(body: unknown): ParsedRetrieveAndGe
 
 /** Bedrock ARNs whose last path part is a model id: foundation models, inference profiles, provisioned and imported models. */
 const MODEL_ARN = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:[0-9]*:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model|imported-model|custom-model)\/(.+)$/;
-/** Cross-region inference profile prefixes: `us.anthropic.…` and `anthropic.…` name the same model. */
-const GEO_PREFIX = /^(?:us|eu|apac|us-gov|ca|jp|au|global)\./;
 
 /**
  * The Strata route or model alias a `modelArn` names. A route or model alias is taken as is (the
@@ -241,8 +241,9 @@ export function modelAliasFor(catalog: ModelCatalog, modelArn: string): string {
   const chat = catalog.models().filter((m) => m.type === 'chat');
   const exact = chat.find((m) => m.providerModelId === id);
   if (exact) return exact.alias;
-  const bare = id.replace(GEO_PREFIX, '');
-  const loose = chat.find((m) => m.providerModelId.replace(GEO_PREFIX, '') === bare);
+  // `us.anthropic.…` and `anthropic.…` name the same model: compare without the cross-region prefix
+  const bare = describeBedrockModelId(id).baseModelId;
+  const loose = chat.find((m) => describeBedrockModelId(m.providerModelId).baseModelId === bare);
   if (loose) return loose.alias;
   throw new StrataError(
     'model_not_found',
@@ -276,11 +277,7 @@ export function answerHeaders(result: AnswerResult): Record<string, string> {
   const headers: Record<string, string> = { 'x-strata-prompt': result.prompt, 'x-strata-no-relevant-results': String(result.noRelevantResults) };
   if (result.model !== undefined) headers['x-strata-model'] = result.model;
   if (result.invocationId !== undefined) headers['x-strata-invocation-id'] = result.invocationId;
-  const g = result.guardrail;
-  if (g !== undefined) {
-    headers['x-strata-guardrail'] = g.policy;
-    headers['x-strata-guardrail-action'] = g.action;
-    if (g.grounding !== undefined) headers['x-strata-grounding'] = `grounding=${g.grounding.grounding}, relevance=${g.grounding.relevance}`;
-  }
+  // an answer is complete before it is sent: its guardrail verdict is always final
+  if (result.guardrail !== undefined) addGuardrailHeaders(headers, { ...result.guardrail, settled: true });
   return headers;
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError, newId, toStrataError } from '../core/index.js';
-import type { Caller, InvocationMeta, Priority } from '../gateway/index.js';
+import type { Caller, GuardrailTrace, InvocationMeta, Priority } from '../gateway/index.js';
 import { assertMayUse, assertPermission, assertTenantName, type Permission } from '../compliance/index.js';
 import { principalOf } from './auth.js';
 import { TAG_KEY_PATTERN } from '../store/index.js';
@@ -64,15 +64,19 @@ export function strataHeaders(meta: InvocationMeta): Record<string, string> {
     'x-strata-cache': meta.cache,
   };
   if (meta.prompt !== undefined) headers['x-strata-prompt'] = meta.prompt;
-  const g = meta.guardrail;
-  if (g !== undefined) {
-    // the policy is named whenever the route has one; its verdict only once final (a stream's output checks
-    // end after the headers are sent, and its finish reason tells the client instead)
-    headers['x-strata-guardrail'] = g.policy;
-    if (g.settled) headers['x-strata-guardrail-action'] = g.action;
-    if (g.grounding !== undefined) headers['x-strata-grounding'] = `grounding=${g.grounding.grounding}, relevance=${g.grounding.relevance}`;
-  }
+  if (meta.guardrail !== undefined) addGuardrailHeaders(headers, meta.guardrail);
   return headers;
+}
+
+/**
+ * x-strata-guardrail (the policy, whenever there is one), x-strata-guardrail-action (its verdict, only once
+ * final: a stream's output checks end after the headers are sent, and its finish reason tells the client
+ * instead) and x-strata-grounding (the scores, when the policy computed them).
+ */
+export function addGuardrailHeaders(headers: Record<string, string>, g: Pick<GuardrailTrace, 'policy' | 'action' | 'grounding' | 'settled'>): void {
+  headers['x-strata-guardrail'] = g.policy;
+  if (g.settled) headers['x-strata-guardrail-action'] = g.action;
+  if (g.grounding !== undefined) headers['x-strata-grounding'] = `grounding=${g.grounding.grounding}, relevance=${g.grounding.relevance}`;
 }
 
 /** Fastify's own errors (body parsing, limits, content type) in our vocabulary; anything else passes through. */

@@ -1,7 +1,7 @@
 export { openStore, type Store, type OpenStoreOptions } from './database.js';
 export { assertSchemaName, describePostgresUrl, type Dialect } from './dialects.js';
 export { MIGRATIONS, migrate, pendingMigrations, type Migration } from './migrations/index.js';
-export type { StrataDatabase, InvocationsTable, SettingsTable, MigrationsTable, ExperimentsTable, FeedbackTable } from './schema.js';
+export type { StrataDatabase, InvocationsTable, SettingsTable, MigrationsTable, ExperimentsTable, FeedbackTable, KnowledgeBasesTable } from './schema.js';
 export { getSetting, setSettingIfAbsent, getOrCreateHashKey } from './settings.js';
 export {
   InvocationWriter,

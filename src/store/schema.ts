@@ -187,6 +187,17 @@ export interface KnowledgeBasesTable {
   updated_at: number;
 }
 
+/** Row of `kb_session_turns` (migration 12): one question and answer of a retrieve-and-generate session. */
+export interface KbSessionTurnsTable {
+  id: Generated<number>;
+  tenant: string;
+  session_id: string;
+  question: string;
+  answer: string;
+  created_at: number | bigint;
+  expires_at: number | bigint;
+}
+
 /** Row of `kb_documents` (migration 9): one ingested document of a knowledge base. */
 export interface KbDocumentsTable {
   kb_id: string;
@@ -239,5 +250,6 @@ export interface StrataDatabase {
   knowledge_bases: KnowledgeBasesTable;
   kb_documents: KbDocumentsTable;
   kb_chunks: KbChunksTable;
+  kb_session_turns: KbSessionTurnsTable;
   strata_migrations: MigrationsTable;
 }

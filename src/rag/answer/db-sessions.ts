@@ -1,23 +1,8 @@
-import type { Generated, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../../core/index.js';
-import type { Store } from '../../store/index.js';
+import type { Store, StrataDatabase } from '../../store/index.js';
 import type { ConversationTurn } from './prompt.js';
 import type { SessionStore, SessionStoreOptions } from './sessions.js';
-
-/** `kb_session_turns` (migration 12). */
-interface KbSessionTurnsTable {
-  id: Generated<number>;
-  tenant: string;
-  session_id: string;
-  question: string;
-  answer: string;
-  created_at: number | bigint;
-  expires_at: number | bigint;
-}
-
-interface SessionDatabase {
-  kb_session_turns: KbSessionTurnsTable;
-}
 
 /** Expired rows are swept at most this often per process (one indexed delete). */
 const SWEEP_EVERY_MS = 60_000;
@@ -27,14 +12,13 @@ const SWEEP_EVERY_MS = 60_000;
  * conversations. Reads filter on tenant and expiry, so another tenant's or an expired session is simply absent.
  */
 export class DatabaseSessionStore implements SessionStore {
-  readonly #db: Kysely<SessionDatabase>;
+  readonly #db: Kysely<StrataDatabase>;
   readonly #ttlMs: number;
   readonly #clock: Clock;
   #sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(store: Store, opts: SessionStoreOptions) {
-    // the table is outside StrataDatabase's types until the lead registers migration 12 there
-    this.#db = store.db as unknown as Kysely<SessionDatabase>;
+    this.#db = store.db;
     this.#ttlMs = opts.ttlMs;
     this.#clock = opts.clock ?? systemClock;
   }

@@ -1,3 +1,4 @@
+import type { KnowledgeBasesTable } from '../../store/index.js';
 import type { RetrievalFilter } from '../retrieve/index.js';
 import type { KnowledgeBase, KnowledgeBaseConfig } from './types.js';
 
@@ -48,15 +49,8 @@ export interface KbEngine {
   close?(): Promise<void>;
 }
 
-export interface KnowledgeBaseRow {
-  id: string;
-  tenant: string;
-  name: string;
-  /** JSON of KnowledgeBaseConfig */
-  config: string;
-  created_at: number;
-  updated_at: number;
-}
+/** A `knowledge_bases` row as the store's schema declares it (config: JSON of KnowledgeBaseConfig). */
+export type KnowledgeBaseRow = KnowledgeBasesTable;
 
 export interface StoredDocumentInfo {
   docId: string;

@@ -18,11 +18,3 @@ export function ftsMatchOf(terms: string[], maxTerms = 64): string | undefined {
   if (unique.length === 0) return undefined;
   return unique.map((w) => `"${w.replaceAll('"', '""')}"`).join(' OR ');
 }
-
-/**
- * Turns user text into an FTS5 MATCH expression (see ftsMatchOf). Operators (AND, NEAR, *, ^, :, -) are either
- * dropped as punctuation by the analyser or searched as plain words.
- */
-export function ftsQuery(text: string, maxTerms = 64): string | undefined {
-  return ftsMatchOf(analyzeTerms(text.normalize('NFKC')), maxTerms);
-}

@@ -5,7 +5,7 @@ export { ingest } from './ingest.js';
 export { ingestDocuments } from './ingest-documents.js';
 export { reembed } from './reembed.js';
 export { search, validateSearchOptions, queryTermsOf, SEARCH_MODES } from './search.js';
-export { ftsQuery, lexicalText } from './fts-query.js';
+export { lexicalText } from './fts-query.js';
 export { VECTOR_INDEX_KINDS } from './types.js';
 export type { KbEngine, KnowledgeBaseRow, StoredDocumentInfo, StoredDocument, StoredChunk, StoredChunkRow, ChunkHit } from './engine.js';
 export type {

@@ -1,4 +1,4 @@
-import { StrataError } from '../../core/index.js';
+import { StrataError, isRecord } from '../../core/index.js';
 import { parseCsv } from './csv.js';
 import type { ExtractedDocument } from './document.js';
 import type { DocumentMetadata, JsonRecordOptions, MetadataValue, RecordFieldOptions } from './types.js';
@@ -121,9 +121,6 @@ function atPath(root: unknown, path: string): unknown {
   return node;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /**
  * One document per object of a JSON array (the file's root, or the array at recordsPath). A root

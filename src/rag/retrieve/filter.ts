@@ -1,4 +1,4 @@
-import { StrataError } from '../../core/index.js';
+import { StrataError, isRecord } from '../../core/index.js';
 
 /**
  * Metadata filters in the shape of Bedrock Knowledge Bases' `RetrievalFilter` (a union: exactly one operator
@@ -79,9 +79,6 @@ function fail(path: string, problem: string): never {
   throw new StrataError('invalid_request', `Invalid filter at ${path}: ${problem}.`, { details: { path } });
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function describe(v: unknown): string {
   if (v === null) return 'null';

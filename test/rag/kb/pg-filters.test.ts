@@ -6,7 +6,7 @@ import { matchesFilter } from '../../../src/rag/retrieve/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { TEST_PGVECTOR_URL, openPgliteStore } from '../../helpers/pglite.js';
 import { TEST_DATABASE_URL, freshSchema, type FreshSchema } from '../../helpers/postgres.js';
-import { FILTER_CASES, FILTER_DOCS, chunks, createKb, doc, randomVectors } from './pg-fixtures.js';
+import { FILTER_CASES, FILTER_DOCS, randomVectors, seedFilterKnowledgeBases } from './pg-fixtures.js';
 
 // Every Bedrock filter operator and nested andAll/orAll, applied inside each search of the PostgreSQL engine:
 // BM25 and the exact vector scan on the machine's PostgreSQL (no pgvector), BM25 and pgvector (HNSW with
@@ -24,7 +24,7 @@ describe.skipIf(BACKENDS.length === 0).each(SUITES)('filters inside the searches
   let engine: PgKbEngine;
   let hnsw: KnowledgeBase;
   let exact: KnowledgeBase;
-  const docOfChunk = new Map<number, string>();
+  let docOfChunk: Map<number, string>;
   const query = randomVectors(99, 1, 8)[0]!;
 
   beforeAll(async () => {
@@ -34,15 +34,7 @@ describe.skipIf(BACKENDS.length === 0).each(SUITES)('filters inside the searches
       store = await openStore({ databaseUrl: url!, schema: fresh.schema });
     }
     engine = new PgKbEngine(store, { warn: () => {} });
-    hnsw = await createKb(engine, 'acme', { vector: 'hnsw' });
-    exact = await createKb(engine, 'acme', { vector: 'exact' });
-    const vs = randomVectors(5, FILTER_DOCS.length, 8);
-    for (const kb of [hnsw, exact]) {
-      for (const [i, d] of FILTER_DOCS.entries()) {
-        await engine.replaceDocument(kb.id, doc(d.docId, d.metadata), chunks([`Common film notes about ${d.docId}`], [vs[i]!]));
-      }
-      for (const c of await engine.chunksById(kb.id, (await engine.chunkTexts(kb.id, 0, 100)).map((c) => c.id))) docOfChunk.set(c.id, c.docId);
-    }
+    ({ hnsw, exact, docOfChunk } = await seedFilterKnowledgeBases(engine));
   });
   afterAll(async () => {
     // PGlite has no per-file schema: leave its shared `public` as it was

@@ -130,3 +130,21 @@ export const FILTER_CASES: RetrievalFilter[] = [
     ],
   },
 ];
+
+/**
+ * One knowledge base per vector index kind, each holding FILTER_DOCS (one chunk each, seeded vectors), and
+ * which document each chunk id belongs to — what the filter tests of both engines search.
+ */
+export async function seedFilterKnowledgeBases(engine: KbEngine): Promise<{ hnsw: KnowledgeBase; exact: KnowledgeBase; docOfChunk: Map<number, string> }> {
+  const hnsw = await createKb(engine, 'acme', { vector: 'hnsw' });
+  const exact = await createKb(engine, 'acme', { vector: 'exact' });
+  const docOfChunk = new Map<number, string>();
+  const vs = randomVectors(5, FILTER_DOCS.length, 8);
+  for (const kb of [hnsw, exact]) {
+    for (const [i, d] of FILTER_DOCS.entries()) {
+      await engine.replaceDocument(kb.id, doc(d.docId, d.metadata), chunks([`Common film notes about ${d.docId}`], [vs[i]!]));
+    }
+    for (const c of await engine.chunksById(kb.id, (await engine.chunkTexts(kb.id, 0, 100)).map((c) => c.id))) docOfChunk.set(c.id, c.docId);
+  }
+  return { hnsw, exact, docOfChunk };
+}

@@ -8,7 +8,7 @@ import type { KnowledgeBase } from '../../../src/rag/kb/types.js';
 import { matchesFilter } from '../../../src/rag/retrieve/index.js';
 import type { Store } from '../../../src/store/index.js';
 import { openKbStore } from './harness.js';
-import { FILTER_CASES, FILTER_DOCS, chunks, createKb, doc, randomVectors } from './pg-fixtures.js';
+import { FILTER_CASES, FILTER_DOCS, chunks, doc, randomVectors, seedFilterKnowledgeBases } from './pg-fixtures.js';
 
 // Every Bedrock filter operator and nested andAll/orAll inside each search of the SQLite engine: BM25 (FTS5),
 // the exact vector scan and HNSW. Filters are evaluated per document there (kb_documents), so each search
@@ -18,7 +18,7 @@ let store: Store;
 let engine: KbEngine;
 let hnsw: KnowledgeBase;
 let exact: KnowledgeBase;
-const docOfChunk = new Map<number, string>();
+let docOfChunk: Map<number, string>;
 const query = randomVectors(99, 1, 8)[0]!;
 
 beforeAll(async () => {
@@ -26,15 +26,7 @@ beforeAll(async () => {
   const opened = await openKbStore(join(dir, 'home'));
   store = opened.store;
   engine = opened.kbs.engine;
-  hnsw = await createKb(engine, 'acme', { vector: 'hnsw' });
-  exact = await createKb(engine, 'acme', { vector: 'exact' });
-  const vs = randomVectors(5, FILTER_DOCS.length, 8);
-  for (const kb of [hnsw, exact]) {
-    for (const [i, d] of FILTER_DOCS.entries()) {
-      await engine.replaceDocument(kb.id, doc(d.docId, d.metadata), chunks([`Common film notes about ${d.docId}`], [vs[i]!]));
-    }
-    for (const c of await engine.chunksById(kb.id, (await engine.chunkTexts(kb.id, 0, 100)).map((c) => c.id))) docOfChunk.set(c.id, c.docId);
-  }
+  ({ hnsw, exact, docOfChunk } = await seedFilterKnowledgeBases(engine));
 });
 afterAll(async () => {
   await store.close();
