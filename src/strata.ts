@@ -31,7 +31,7 @@ import {
   groundingScores,
   localHashEmbed,
   newGuardrailTrace,
-  type GuardrailTextBlock,
+  groundingBlocks,
 } from './guardrails/index.js';
 import { createProviderModel } from './providers/registry.js';
 import { PromptRegistry } from './prompts/index.js';
@@ -249,10 +249,7 @@ export function answerGuardrailsOf(registry: GuardrailRegistry, metrics?: Gatewa
         },
         async checkAnswer(text, grounding) {
           if (text === '' || !policy.checks('OUTPUT')) return { text };
-          // like Bedrock, grounding only runs with both sources and the question
-          const context: GuardrailTextBlock[] =
-            grounding.sources.length === 0 ? [] : [...grounding.sources.map((s): GuardrailTextBlock => ({ text: s, qualifiers: ['grounding_source'] })), { text: grounding.question, qualifiers: ['query'] }];
-          const res = await policy.apply('OUTPUT', [{ text }, ...context], { pseudonyms, signal });
+          const res = await policy.apply('OUTPUT', [{ text }, ...groundingBlocks(grounding.sources, grounding.question)], { pseudonyms, signal });
           addInterventions(trace, 'output', res.interventions, metrics);
           const scores = groundingScores(res);
           if (scores) trace.grounding = scores;

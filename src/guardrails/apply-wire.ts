@@ -1,6 +1,6 @@
 import { StrataError, isRecord } from '../core/index.js';
 import { withoutMatches, type GuardrailAction, type GuardrailAssessment, type GuardrailResult, type GuardrailSource } from './assessment.js';
-import type { GuardrailTextBlock } from './bedrock/adapter.js';
+import { isGuardedBlock, type GuardrailTextBlock } from './bedrock/adapter.js';
 import type { GuardrailPolicy } from './policy.js';
 
 /**
@@ -43,7 +43,7 @@ export function parseApplyGuardrailRequest(body: unknown): ApplyGuardrailRequest
     }
     return { text: c.text.text, qualifiers: q as GuardrailTextBlock['qualifiers'] };
   });
-  if (!blocks.some((b) => b.qualifiers === undefined || b.qualifiers.length === 0 || b.qualifiers.includes('guard_content'))) {
+  if (!blocks.some(isGuardedBlock)) {
     throw bad("'content' has only grounding sources and queries: add the text to check (a block without qualifiers, or with guard_content).", 'content');
   }
   return { source, blocks };
@@ -67,7 +67,6 @@ export interface ApplyGuardrailResponse {
   guardrailCoverage: { textCharacters: { guarded: number; total: number } };
 }
 
-const isGuarded = (b: GuardrailTextBlock): boolean => b.qualifiers === undefined || b.qualifiers.length === 0 || b.qualifiers.includes('guard_content');
 
 /** The wire answer for a policy's result; `match` fields (the sensitive text itself) only when asked for. */
 export function applyGuardrailResponse(
@@ -77,7 +76,7 @@ export function applyGuardrailResponse(
   result: GuardrailResult,
   opts: { showMatches?: boolean } = {},
 ): ApplyGuardrailResponse {
-  const guarded = blocks.filter(isGuarded).reduce((n, b) => n + b.text.length, 0);
+  const guarded = blocks.filter(isGuardedBlock).reduce((n, b) => n + b.text.length, 0);
   const total = blocks.reduce((n, b) => n + b.text.length, 0);
   const units = Math.ceil(guarded / 1000);
   const c = policy.config;

@@ -1,7 +1,7 @@
 /** Guardrails: PII, denied topics, word filters, prompt attacks, grounding; named policies over them; the Bedrock adapter. */
 export * from './assessment.js';
 export { GuardrailPolicy, type PolicyDeps, type ApplyOptions, type DocumentScreening } from './policy.js';
-export { createGuardrailStep, type GuardrailStepDeps } from './step.js';
+export { createGuardrailStep, groundingBlocks, type GuardrailStepDeps } from './step.js';
 export { guardStream, type StreamGuardOptions } from './stream-guard.js';
 export { SentenceSegmenter } from './sentence-segmenter.js';
 export { newGuardrailTrace, addInterventions, groundingScores } from './trace.js';

@@ -1,5 +1,5 @@
 import { StrataError } from '../core/index.js';
-import { applyBedrockGuardrail, interventionsOf, type GuardrailTextBlock } from './bedrock/adapter.js';
+import { applyBedrockGuardrail, interventionsOf, isGuardedBlock, type GuardrailTextBlock } from './bedrock/adapter.js';
 import type {
   AssessedPiiAction,
   GuardrailIntervention,
@@ -195,7 +195,7 @@ export class GuardrailPolicy {
   async apply(source: GuardrailSource, blocks: GuardrailTextBlock[], opts: ApplyOptions = {}): Promise<GuardrailResult> {
     const started = performance.now();
     const side = sideOf(source);
-    const guarded = blocks.filter((b) => b.qualifiers === undefined || b.qualifiers.length === 0 || b.qualifiers.includes('guard_content'));
+    const guarded = blocks.filter(isGuardedBlock);
     let texts = guarded.map((b) => b.text);
     const assessments: GuardrailAssessment[] = [];
     let blocked = false;
@@ -321,6 +321,19 @@ export class GuardrailPolicy {
     });
     if (piiEntities.length + regexes.length > 0) out.sensitiveInformationPolicy = { piiEntities, regexes };
     return { blocked, anonymized, texts: redacted };
+  }
+
+  /**
+   * Only the output side's grounding check, for an answer whose other checks already ran (a stream checked
+   * sentence by sentence): the same assessment and interventions apply() would give for grounding.
+   */
+  async checkGrounding(blocks: GuardrailTextBlock[], answer: string): Promise<GuardrailResult> {
+    const assessment: GuardrailAssessment = {};
+    const blocked = this.config.grounding !== undefined && (await this.#checkGrounding(blocks, [answer], assessment));
+    const interventions = interventionsOf([assessment]);
+    const message = this.config.blockedOutputMessage;
+    if (blocked) return { action: 'GUARDRAIL_INTERVENED', outputs: [{ text: message }], assessments: [assessment], interventions, blockedMessage: message };
+    return { action: interventions.some((i) => i.action !== 'DETECTED') ? 'GUARDRAIL_INTERVENED' : 'NONE', outputs: [], assessments: [assessment], interventions };
   }
 
   async #checkGrounding(blocks: GuardrailTextBlock[], answers: string[], out: GuardrailAssessment): Promise<boolean> {

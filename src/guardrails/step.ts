@@ -80,7 +80,7 @@ export function createGuardrailStep(deps: GuardrailStepDeps): Step {
 }
 
 /** The text blocks a grounding check needs: the retrieved sources and the question (none without both). */
-function groundingBlocks(sources: readonly string[] | undefined, question: string | undefined): GuardrailTextBlock[] {
+export function groundingBlocks(sources: readonly string[] | undefined, question: string | undefined): GuardrailTextBlock[] {
   if (sources === undefined || sources.length === 0 || question === undefined) return [];
   return [...sources.map((text): GuardrailTextBlock => ({ text, qualifiers: ['grounding_source'] })), { text: question, qualifiers: ['query'] }];
 }

@@ -103,7 +103,10 @@ export async function* guardStream(upstream: AsyncIterable<ChatChunk>, o: Stream
     if (tail !== '') yield { type: 'text', text: tail };
     // a grounding check that only annotates runs on the whole answer once it is complete
     if (o.grounding.length > 0 && o.policy.config.grounding !== undefined) {
-      const res = await o.policy.apply('OUTPUT', [{ text: received }, ...o.grounding], { signal: o.signal });
+      // every other check already ran sentence by sentence; a managed Bedrock guardrail scores grounding itself
+      const res = o.policy.config.bedrock
+        ? await o.policy.apply('OUTPUT', [{ text: received }, ...o.grounding], { signal: o.signal })
+        : await o.policy.checkGrounding(o.grounding, received);
       const scored = groundingScores(res);
       if (scored) o.trace.grounding = scored;
       addInterventions(o.trace, 'output', res.interventions.filter((i) => i.check === 'grounding' || i.check === 'relevance'), o.metrics);

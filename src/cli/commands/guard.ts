@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { StrataError } from '../../core/index.js';
+import { readStdin } from '../stdin.js';
 import { loadConfig, type StrataConfig } from '../../config/index.js';
 import {
   GuardrailRegistry,
@@ -38,7 +39,8 @@ export function registerGuardCommand(program: Command): void {
     .option('--show-matches', 'include the matched text itself (it is the sensitive text: mind where the output goes)')
     .action(async (text: string | undefined, flags: GuardFlags) => {
       const source = parseSource(flags.source);
-      const input = text ?? (await readStdin());
+      // the newline a shell pipe ends with is not part of the text
+      const input = text ?? (await readStdin()).replace(/\r?\n$/, '');
       if (input.trim() === '') throw new StrataError('invalid_request', 'Nothing to check: give the text as an argument or on stdin.');
       const config = loadConfig({ path: flags.config, env: process.env });
       const registry = await GuardrailRegistry.create(config.guardrails, guardDeps(config));
@@ -102,12 +104,4 @@ function describeFindings(assessments: GuardrailAssessment[], showMatches: boole
     for (const g of a.contextualGroundingPolicy?.filters ?? []) lines.push(`${g.type.toLowerCase().padEnd(15)}score ${g.score.toFixed(2)} (threshold ${g.threshold})  ${g.action}`);
   }
   return lines;
-}
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new StrataError('invalid_request', 'Nothing to check: give the text as an argument or pipe it on stdin.');
-  const parts: Buffer[] = [];
-  for await (const chunk of process.stdin) parts.push(chunk as Buffer);
-  // the newline a shell pipe ends with is not part of the text
-  return Buffer.concat(parts).toString('utf8').replace(/\r?\n$/, '');
 }

@@ -18,6 +18,8 @@ const MAX_DECODED = 8;
 const MIXED_SCRIPT = /[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]/i;
 
 export interface NormalizedText {
+  /** the input in NFKC, nothing else changed */
+  nfkc: string;
   /** folded text with invisible characters removed and spaced letters joined */
   plain: string;
   /** plain with leetspeak digits and symbols read as letters */
@@ -69,5 +71,5 @@ export function normalizeForAttacks(text: string): NormalizedText {
   const obfuscated = visible.length !== nfkc.length || lookAlikes || plain.length < folded.replace(/[ \t]+/g, ' ').length;
   const decoded = decodeBase64Runs(visible).map(foldText);
   if (/\brot-?13\b/.test(plain)) decoded.push(foldText(rot13(visible)));
-  return { plain, leet: foldLeetText(plain), decoded, obfuscated };
+  return { nfkc, plain, leet: foldLeetText(plain), decoded, obfuscated };
 }

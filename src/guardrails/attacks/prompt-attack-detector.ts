@@ -86,7 +86,7 @@ export function detectPromptAttack(text: string, opts: PromptAttackOptions = {})
   const threshold = validThreshold(opts.threshold);
   if (typeof text !== 'string') throw new StrataError('invalid_request', 'Prompt attacks: the text to check must be a string.');
   const norm = normalizeForAttacks(text);
-  const original = text.normalize('NFKC');
+  const original = norm.nfkc;
   const meta = META_DISCUSSION.test(norm.plain);
   const quotes = quotedSpans(norm.plain);
   const keep: Record<AttackCategory, number> = { JAILBREAK: 1, PROMPT_INJECTION: 1, PROMPT_LEAK: 1 };

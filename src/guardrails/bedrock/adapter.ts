@@ -37,6 +37,11 @@ export interface GuardrailTextBlock {
   qualifiers?: ('grounding_source' | 'query' | 'guard_content')[];
 }
 
+/** Whether a block is text to check (no qualifiers, or guard_content) rather than grounding context. */
+export function isGuardedBlock(b: GuardrailTextBlock): boolean {
+  return b.qualifiers === undefined || b.qualifiers.length === 0 || b.qualifiers.includes('guard_content');
+}
+
 /** Calls ApplyGuardrail on a managed Bedrock guardrail and maps its answer into Strata's assessment. */
 export async function applyBedrockGuardrail(ref: BedrockGuardrailRef, source: GuardrailSource, blocks: GuardrailTextBlock[], signal?: AbortSignal): Promise<BedrockGuardrailOutcome> {
   const client = bedrockClientFor(resolveRegion(ref.region), resolveEndpoint(ref.endpoint));
