@@ -196,6 +196,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       close() {
         closing ??= (async () => {
           await promptRuntime.close();
+          gateway.flushFinished();
           await writer.close();
           await limiter.close();
           await catalog.close();

@@ -1,21 +1,24 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
+import { hmacSha256Hex } from './sha256.js';
 
 /** Keyed content hashing (HMAC-SHA256): lets logs correlate identical prompts without holding them. */
 export class ContentHasher {
-  readonly #key: Buffer;
+  readonly #hmac: (text: string) => string;
   constructor(key: string | Buffer) {
-    this.#key = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-    if (this.#key.length < 16) throw new Error('hash key must be at least 16 bytes');
+    const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+    if (bytes.length < 16) throw new Error('hash key must be at least 16 bytes');
+    // HMAC hashes a key longer than the block size first (RFC 2104)
+    this.#hmac = hmacSha256Hex(bytes.length > 64 ? createHash('sha256').update(bytes).digest() : bytes);
   }
   /** hex HMAC-SHA256 of the text */
   hash(text: string): string {
-    return createHmac('sha256', this.#key).update(text, 'utf8').digest('hex');
+    return this.#hmac(text);
   }
 }
 
-/** Plain SHA-256 hex (content addressing, not secrecy). */
+/** Plain SHA-256 hex (content addressing, not secrecy). One-shot: about half the cost of a Hash object. */
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** A fresh 256-bit key, hex encoded. */

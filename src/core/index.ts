@@ -9,3 +9,4 @@ export * from './retry-after.js';
 export * from './tenant.js';
 export * from './suggest.js';
 export * from './seeded-random.js';
+export * from './client-link.js';

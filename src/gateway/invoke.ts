@@ -1,4 +1,4 @@
-import { StrataError, toStrataError, type Clock } from '../core/index.js';
+import { StrataError, toStrataError, type ClientLink, type Clock } from '../core/index.js';
 import type { GatewayMetrics } from '../observe/index.js';
 import { nextDelayMs } from './retry.js';
 import type { ModelLease } from './limiter.js';
@@ -26,7 +26,8 @@ export interface InvokeOptions<T> {
   chain: ModelEntry[];
   /** absolute epoch ms after which nothing more is tried */
   deadline: number;
-  clientSignal: AbortSignal | undefined;
+  /** the caller; when it goes away everything stops */
+  client: ClientLink | undefined;
   clock: Clock;
   metrics: GatewayMetrics | undefined;
   progress: InvokeProgress;
@@ -34,7 +35,7 @@ export interface InvokeOptions<T> {
   /** one call to one model; must honour the signal */
   attempt: (entry: ModelEntry, signal: AbortSignal) => Promise<T>;
   /** admission before each call (model quotas, concurrency, adaptive throttle); a refusal moves on to the next model */
-  admit?: (entry: ModelEntry, signal: AbortSignal | undefined) => Promise<ModelLease | undefined>;
+  admit?: (entry: ModelEntry, client: ClientLink | undefined) => Promise<ModelLease | undefined>;
 }
 
 type AbortCause = 'attempt_timeout' | 'deadline' | 'client';
@@ -53,7 +54,7 @@ class AttemptAbort extends Error {
  * The deadline bounds everything; a client that goes away stops everything.
  */
 export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<InvokeOutcome<T>> {
-  const { plan, chain, deadline, clientSignal, clock, metrics, progress } = opts;
+  const { plan, chain, deadline, client, clock, metrics, progress } = opts;
   const random = opts.random ?? Math.random;
   let lastError: StrataError | undefined;
   let skippedOpen = 0;
@@ -82,19 +83,19 @@ export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<Inv
       let lease: ModelLease | undefined;
       if (opts.admit) {
         try {
-          lease = await opts.admit(entry, clientSignal);
+          lease = await opts.admit(entry, client);
         } catch (e) {
           // a gateway limit on this model says nothing about its health: release the breaker, try the next model
           entry.breaker.release();
           lastError = toStrataError(e);
-          if (clientSignal?.aborted) throw lastError;
+          if (client?.gone) throw lastError;
           break;
         }
       }
       progress.attempts++;
       if (attemptNo > 1) metrics?.retries.inc({ model: entry.alias });
       try {
-        const value = await runAttempt(opts.attempt, entry, Math.min(plan.attemptTimeoutMs, remaining), remaining <= plan.attemptTimeoutMs, clientSignal);
+        const value = await runAttempt(opts.attempt, entry, Math.min(plan.attemptTimeoutMs, remaining), remaining <= plan.attemptTimeoutMs, client);
         entry.breaker.onSuccess();
         metrics?.attempts.inc({ model: entry.alias, outcome: 'ok' });
         return { value, entry, attempts: progress.attempts, fallbacks: progress.fallbacks, lease };
@@ -102,7 +103,7 @@ export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<Inv
         const err = classify(e, plan, entry);
         lease?.done({ throttled: err.code === 'upstream_throttled' || err.code === 'upstream_quota_exceeded' });
         metrics?.attempts.inc({ model: entry.alias, outcome: err.code });
-        if (err.code === 'deadline_exceeded' || (clientSignal?.aborted ?? false)) {
+        if (err.code === 'deadline_exceeded' || (client?.gone ?? false)) {
           entry.breaker.release();
           throw err;
         }
@@ -113,7 +114,7 @@ export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<Inv
         const delay = nextDelayMs(attemptNo, plan.retry, err.retryAfterMs, random);
         // a wait that would outlive the deadline is pointless: move on to the next model instead
         if (clock.now() + delay >= deadline) break;
-        if (delay > 0) await clock.sleep(delay, clientSignal);
+        if (delay > 0) await clock.sleep(delay, client?.signal);
       }
     }
     if (lastError && !lastError.fallbackAllowed) throw lastError;
@@ -135,15 +136,14 @@ async function runAttempt<T>(
   entry: ModelEntry,
   timeoutMs: number,
   timeoutIsDeadline: boolean,
-  clientSignal: AbortSignal | undefined,
+  client: ClientLink | undefined,
 ): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new AttemptAbort(timeoutIsDeadline ? 'deadline' : 'attempt_timeout')), timeoutMs);
-  let onClientAbort: (() => void) | undefined;
-  if (clientSignal) {
-    if (clientSignal.aborted) controller.abort(new AttemptAbort('client'));
-    onClientAbort = () => controller.abort(new AttemptAbort('client'));
-    clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  let offClient: (() => void) | undefined;
+  if (client) {
+    if (client.gone) controller.abort(new AttemptAbort('client'));
+    else offClient = client.onGone(() => controller.abort(new AttemptAbort('client')));
   }
   try {
     return await attempt(entry, controller.signal);
@@ -154,7 +154,7 @@ async function runAttempt<T>(
     throw e;
   } finally {
     clearTimeout(timer);
-    if (onClientAbort) clientSignal!.removeEventListener('abort', onClientAbort);
+    offClient?.();
   }
 }
 

@@ -1,4 +1,4 @@
-import { StrataError, type Clock, type Usage } from '../core/index.js';
+import { StrataError, asClientLink, type ClientLink, type Clock, type Usage } from '../core/index.js';
 import type { GatewayMetrics } from '../observe/index.js';
 import {
   AdaptiveThrottle,
@@ -171,15 +171,18 @@ export class GatewayLimiter {
    * the model's rpm/tpm buckets and the adaptive throttle (waiting while the wait fits in what is left of
    * the max wait). Throws rate_limited with fallbackAllowed, so the chain moves on to its next model.
    */
-  async admitModel(entry: ModelEntry, estimate: number, signal: AbortSignal | undefined): Promise<ModelLease | undefined> {
+  async admitModel(entry: ModelEntry, estimateTokens: number | (() => number), caller: AbortSignal | ClientLink | undefined): Promise<ModelLease | undefined> {
     const gate = this.#gates.get(entry.alias);
     if (!gate) return undefined;
+    const client = asClientLink(caller);
+    // the tokenizer runs only for a model with a tokens/minute quota: nothing else here reads the estimate
+    const estimate = gate.limits?.tpm === undefined ? 0 : typeof estimateTokens === 'function' ? estimateTokens() : estimateTokens;
     const started = this.#clock.now();
     const giveUpAt = started + this.#cfg.queue.maxWaitMs;
     let release: (() => void) | undefined;
     if (gate.queue) {
       try {
-        release = await gate.queue.acquire(signal);
+        release = await gate.queue.acquire(client);
       } catch (e) {
         if (e instanceof StrataError && e.code === 'rate_limited') {
           this.#metrics?.rateLimited.inc({ scope: 'model', limit: 'concurrency' });
@@ -199,7 +202,7 @@ export class GatewayLimiter {
           this.#metrics?.rateLimited.inc({ scope: 'model', limit: failed.key.slice(failed.key.lastIndexOf(':') + 1) });
           throw limitError(failed, r.retryAfterMs, 'model', true);
         }
-        await this.#clock.sleep(r.retryAfterMs, signal);
+        await this.#clock.sleep(r.retryAfterMs, client?.signal);
       }
       if (gate.throttle) {
         for (let wait = gate.throttle.admit(); wait > 0; wait = gate.throttle.admit()) {
@@ -212,7 +215,7 @@ export class GatewayLimiter {
               details: { limit: `model '${entry.alias}' adaptive rate`, scope: 'model' },
             });
           }
-          await this.#clock.sleep(wait, signal);
+          await this.#clock.sleep(wait, client?.signal);
         }
       }
       this.#metrics?.admissionWait.observe({ model: entry.alias }, (this.#clock.now() - started) / 1000);

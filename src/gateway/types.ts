@@ -1,4 +1,4 @@
-import type { CacheStatus, GuardrailInterventionRecord, ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
+import type { CacheStatus, ClientLink, GuardrailInterventionRecord, ChatChunk, ChatMessage, ChatModel, ChatParams, ChatResult, EmbeddingModel } from '../core/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { ModelPrice } from './pricing.js';
 import type { RetryPolicy } from './retry.js';
@@ -60,6 +60,8 @@ export interface GatewayChatRequest {
   cacheControl?: 'no-cache' | 'no-store';
   /** aborted when the client goes away */
   signal?: AbortSignal;
+  /** the same as `signal`, cheaper (the HTTP server passes both, the signal made only when read); wins over it */
+  client?: ClientLink;
   invocationId?: string;
   /** epoch ms the request arrived (defaults to now) */
   receivedAt?: number;
@@ -128,6 +130,7 @@ export interface GatewayEmbeddingRequest {
   caller?: Caller;
   tags?: Record<string, string>;
   signal?: AbortSignal;
+  client?: ClientLink;
   invocationId?: string;
 }
 

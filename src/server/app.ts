@@ -118,12 +118,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseChatBody(request.body);
-    const common: GatewayChatRequest = {
-      model: body.model,
-      messages: body.messages,
-      params: body.params,
-      ...exchangeFields(request, reply),
-    };
+    // Object.assign keeps the fields' lazy signal getter (a spread would read it)
+    const common: GatewayChatRequest = Object.assign(exchangeFields(request, reply), { model: body.model, messages: body.messages, params: body.params });
     const variables = (request.body as Record<string, unknown>).strata_variables;
     if (variables !== undefined && variables !== null) {
       // for a route bound to a registry prompt (see createRoutePromptStep)
@@ -154,8 +150,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseEmbeddingBody(request.body);
-    const { tags, signal, invocationId, caller } = exchangeFields(request, reply);
-    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, tags, signal, invocationId, caller });
+    const { tags, client, invocationId, caller } = exchangeFields(request, reply);
+    const out = await gateway.embed({ model: body.model, input: body.input, dimensions: body.dimensions, tags, client, invocationId, caller });
     reply.headers(strataHeaders(out.meta));
     return reply.send(embeddingResponseBody(out, body.encodingFormat));
   });

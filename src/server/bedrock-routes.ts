@@ -71,13 +71,8 @@ function bedrockRoutes(scope: FastifyInstance, { gateway, logger }: BedrockRoute
 function gatewayRequest(request: FastifyRequest<{ Params: { modelId: string } }>, reply: FastifyReply) {
   const receivedAt = Date.now();
   const body = parseConverseBody(request.body);
-  return {
-    model: request.params.modelId,
-    messages: body.messages,
-    params: body.params,
-    ...exchangeFields(request, reply),
-    receivedAt,
-  };
+  // Object.assign keeps the fields' lazy signal getter (a spread would read it)
+  return Object.assign(exchangeFields(request, reply), { model: request.params.modelId, messages: body.messages, params: body.params, receivedAt });
 }
 
 function sendAwsError(reply: FastifyReply, err: StrataError, requestId: string): FastifyReply {

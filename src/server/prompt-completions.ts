@@ -68,16 +68,16 @@ export async function servePromptCompletion(request: FastifyRequest, reply: Fast
   }
   const chatMessages: ChatMessage[] = rendered.messages.map((m) => ({ role: m.role, content: m.content }));
   if (extra) chatMessages.push(...parsed.messages);
-  const req: GatewayChatRequest = {
+  // Object.assign keeps the fields' lazy signal getter (a spread would read it)
+  const req: GatewayChatRequest = Object.assign(fields, {
     model: target,
     messages: chatMessages,
     // the request's own parameters win over the prompt's defaults
     params: { ...rendered.params, ...parsed.params },
     prompt: rendered.ref,
     experiment,
-    ...fields,
     caller: { ...fields.caller, tenant: t.tenant },
-  };
+  });
   // headers go out before the gateway answers, so a refusal can still be matched to the prompt version
   reply.header('x-strata-prompt', rendered.ref);
   const created = Math.floor(Date.now() / 1000);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { StrataError, newId, toStrataError } from '../core/index.js';
+import { ClientGone, StrataError, newId, toStrataError } from '../core/index.js';
 import type { Caller, GuardrailTrace, InvocationMeta, Priority } from '../gateway/index.js';
 import { assertMayUse, assertPermission, assertTenantName, type Permission } from '../compliance/index.js';
 import { principalOf } from './auth.js';
@@ -48,11 +48,7 @@ export function parseTags(v: string | string[] | undefined): Record<string, stri
 
 /** A signal that aborts the gateway call when the client goes away before the response is finished. */
 export function abortOnClose(reply: FastifyReply): AbortSignal {
-  const ctrl = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) ctrl.abort();
-  });
-  return ctrl.signal;
+  return clientOnClose(reply).signal;
 }
 
 /** The x-strata-* response headers of a served invocation. */
@@ -137,18 +133,44 @@ export function parseCacheControl(v: string | string[] | undefined): 'no-cache' 
   return undefined;
 }
 
+/** A ClientLink that reports the client going away before the response is finished. */
+export function clientOnClose(reply: FastifyReply): ClientGone {
+  const client = new ClientGone();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) client.goAway();
+  });
+  return client;
+}
+
 /** The parts of a gateway request that come from the HTTP exchange rather than the body's wire format. */
-export function exchangeFields(request: FastifyRequest, reply: FastifyReply) {
+export interface ExchangeFields {
+  priority: Priority;
+  tags: Record<string, string>;
+  caller: Caller;
+  cacheControl: 'no-cache' | 'no-store' | undefined;
+  subject: string | undefined;
+  client: ClientGone;
+  /** the client's AbortSignal, made when first read (a getter: copy the object with Object.assign, not a spread) */
+  readonly signal: AbortSignal;
+  invocationId: string;
+}
+
+/** The parts of a gateway request that come from the HTTP exchange rather than the body's wire format. */
+export function exchangeFields(request: FastifyRequest, reply: FastifyReply): ExchangeFields {
   const invocationId = newId('inv');
   // set now so that a refusal (rate limit, budget, forbidden) can be matched to its record as well
   reply.header('x-strata-invocation-id', invocationId);
+  const client = clientOnClose(reply);
   return {
     priority: parsePriority(request.headers['x-strata-priority']),
     tags: parseTags(request.headers['x-strata-tags']),
     caller: callerOf(request),
     cacheControl: parseCacheControl(request.headers['cache-control']),
     subject: parseSubject(request.headers['x-strata-subject']),
-    signal: abortOnClose(reply),
+    client,
+    get signal() {
+      return client.signal;
+    },
     invocationId,
   };
 }

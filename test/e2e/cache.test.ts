@@ -365,11 +365,11 @@ describe('response cache expiry (gateway level, fake clock)', () => {
       createCacheStep({ store: new MemoryResponseCache({ maxBytes: 1_000_000 }), catalog, clock, logger, metrics }),
     ]);
     const ask = () => gateway.chat({ model: 'cached', messages: [{ role: 'user', content: 'hello' }], params: { temperature: 0 } });
-    return { clock, model, ask, records };
+    return { clock, model, ask, records, gateway };
   }
 
   it('answers from the cache until ttlSeconds have passed, then asks the model again', async () => {
-    const { clock, model, ask, records } = setup(1);
+    const { clock, model, ask, records, gateway } = setup(1);
     expect((await ask()).meta.cache).toBe('miss');
     clock.advance(999);
     const hit = await ask();
@@ -385,6 +385,7 @@ describe('response cache expiry (gateway level, fake clock)', () => {
     clock.advance(999);
     expect((await ask()).result.text).toBe('second answer');
     expect(model.calls).toBe(2);
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records.map((r) => r.cache)).toEqual(['miss', 'hit', 'miss', 'hit']);
   });
 });

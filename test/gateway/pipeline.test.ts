@@ -35,6 +35,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
     expect(out.result.text).toBe('fine');
     expect(out.meta).toMatchObject({ model: 'a', attempts: 3, fallbacks: 0 });
     expect(instances.a!.calls).toBe(3);
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ status: 'ok', attempts: 3, fallbacks: 0, modelAnswered: 'a', route: 'main' });
   });
@@ -45,6 +46,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
     expect(out.result.text).toBe('from b');
     expect(out.meta).toMatchObject({ model: 'b', attempts: 4, fallbacks: 1 });
     expect(instances.a!.calls).toBe(3);
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]).toMatchObject({ modelAnswered: 'b', attempts: 4, fallbacks: 1 });
     expect(await metrics.registry.getSingleMetricAsString('strata_fallbacks_total')).toContain('from="a",to="b"');
   });
@@ -54,6 +56,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
     await expect(gateway.chat({ model: 'main', messages: msg, params: {} })).rejects.toMatchObject({ code: 'upstream_invalid_request', status: 400 });
     expect(instances.a!.calls).toBe(1);
     expect(instances.b!.calls).toBe(0);
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]).toMatchObject({ status: 'error', errorCode: 'upstream_invalid_request', attempts: 1 });
   });
 
@@ -68,6 +71,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
     const { gateway, records } = setup({ a: [{ hang: true }], b: [{ ok: 'rescued' }] }, { attemptTimeoutMs: 50, retry: { maxAttempts: 1, baseMs: 1, capMs: 1 } });
     const out = await gateway.chat({ model: 'main', messages: msg, params: {} });
     expect(out.result.text).toBe('rescued');
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]).toMatchObject({ attempts: 2, fallbacks: 1, modelAnswered: 'b' });
   });
 
@@ -121,6 +125,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
     expect(seen).toEqual(['partial ']);
     expect(instances.a!.calls).toBe(2);
     expect(instances.b!.calls).toBe(1);
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records.at(-1)).toMatchObject({ status: 'error', modelAnswered: 'a', stream: true });
   });
 
@@ -132,6 +137,7 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
   it('records hashes, never content', async () => {
     const { gateway, records } = setup({ a: [{ ok: 'SECRET-OUTPUT-123' }] });
     await gateway.chat({ model: 'main', messages: [{ role: 'user', content: 'CANARY-PROMPT-987' }], params: {} });
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     const json = JSON.stringify(records);
     expect(json).not.toContain('CANARY-PROMPT-987');
     expect(json).not.toContain('SECRET-OUTPUT-123');

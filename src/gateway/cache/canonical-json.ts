@@ -23,13 +23,25 @@ export function canonicalJson(value: unknown): string {
       // undefined, functions and symbols cannot come from a JSON request body; encode like JSON does in arrays
       return 'null';
   }
-  if (Array.isArray(value)) return `[${value.map((v: unknown) => canonicalJson(v)).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   if (!isRecord(value)) return 'null';
-  const parts: string[] = [];
-  for (const k of Object.keys(value).sort()) {
+  const keys = Object.keys(value);
+  // objects built by our own code list their keys in order already: sort only when they are not
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
+  let out = '{';
+  for (const k of keys) {
     const v = value[k];
     if (v === undefined) continue;
-    parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
   }
-  return `{${parts.join(',')}}`;
+  return `${out}}`;
 }

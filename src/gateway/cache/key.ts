@@ -19,13 +19,14 @@ export interface ResponseCacheKeyInput {
 
 /** Exact-match cache key: hex SHA-256 over a canonical, versioned encoding of the request. */
 export function responseCacheKey(input: ResponseCacheKeyInput): string {
+  // keys written in sorted order (canonicalJson then has nothing to sort); the encoding is the same either way
   const encoded = canonicalJson({
-    v: KEY_VERSION,
-    tenant: input.tenant,
-    route: input.route,
-    model: input.model,
     messages: input.messages.map(encodeMessage),
+    model: input.model,
     params: encodeParams(input.params),
+    route: input.route,
+    tenant: input.tenant,
+    v: KEY_VERSION,
   });
   return sha256Hex(encoded);
 }
@@ -36,23 +37,23 @@ export function responseCacheKey(input: ResponseCacheKeyInput): string {
 function encodeMessage(m: ChatMessage): Record<keyof ChatMessage, unknown> {
   // content is kept exactly: whitespace can change what a model answers
   return {
-    role: m.role,
     content: m.content,
-    toolCalls: nonEmpty(m.toolCalls)?.map((c: ToolCall) => ({ id: c.id, name: c.name, arguments: c.arguments })),
-    toolCallId: m.toolCallId,
     name: m.name,
+    role: m.role,
+    toolCallId: m.toolCallId,
+    toolCalls: nonEmpty(m.toolCalls)?.map((c: ToolCall) => ({ arguments: c.arguments, id: c.id, name: c.name })),
   };
 }
 
 function encodeParams(p: ChatParams): Record<keyof ChatParams, unknown> {
   return {
-    temperature: p.temperature,
-    topP: p.topP,
     maxTokens: p.maxTokens,
     // an empty list means the same as none; both must share an entry
     stop: nonEmpty(p.stop),
-    tools: nonEmpty(p.tools),
+    temperature: p.temperature,
     toolChoice: p.toolChoice,
+    tools: nonEmpty(p.tools),
+    topP: p.topP,
   };
 }
 

@@ -1,4 +1,4 @@
-import { StrataError, newId, type Clock } from '../../core/index.js';
+import { StrataError, asClientLink, newId, type ClientLink, type Clock } from '../../core/index.js';
 import type { ConcurrencyStore } from './concurrency.js';
 
 export interface AdmissionQueueOptions {
@@ -26,8 +26,8 @@ interface Waiter {
   readonly deadline: number;
   readonly resolve: (release: () => void) => void;
   readonly reject: (err: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort?: () => void;
+  /** stops listening for the caller going away */
+  offGone?: () => void;
   /** the store was asked at least once: even maxWaitMs = 0 gets one try */
   tried: boolean;
   settled: boolean;
@@ -69,10 +69,11 @@ export class AdmissionQueue {
 
   /**
    * Waits in FIFO order for a slot and resolves to an idempotent release(). Rejects with
-   * rate_limited when the queue is full or maxWaitMs passes, with the signal's reason on abort.
+   * rate_limited when the queue is full or maxWaitMs passes, with the signal's reason once the caller goes away.
    */
-  acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  acquire(caller?: AbortSignal | ClientLink): Promise<() => void> {
+    const client = asClientLink(caller);
+    if (client?.gone) return Promise.reject(client.signal.reason as Error);
     if (this.#blocked && this.#waiters.length >= this.#o.maxQueue) return Promise.reject(this.#queueFull());
     return new Promise((resolve, reject) => {
       const w: Waiter = {
@@ -80,14 +81,10 @@ export class AdmissionQueue {
         deadline: this.#o.clock.now() + this.#o.maxWaitMs,
         resolve,
         reject,
-        signal,
         tried: false,
         settled: false,
       };
-      if (signal) {
-        w.onAbort = () => this.#fail(w, signal.reason);
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
+      if (client) w.offGone = client.onGone(() => this.#fail(w, client.signal.reason));
       this.#waiters.push(w);
       if (!this.#pumping) void this.#pump();
     });
@@ -177,7 +174,7 @@ export class AdmissionQueue {
   #settle(w: Waiter): void {
     if (w.settled) return;
     w.settled = true;
-    if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+    w.offGone?.();
     const i = this.#waiters.indexOf(w);
     if (i >= 0) this.#waiters.splice(i, 1);
     if (i === 0) this.#wake();
