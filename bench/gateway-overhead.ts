@@ -106,6 +106,8 @@ async function main(): Promise<void> {
   interface Measurement {
     throughput: LoadResult;
     serial: LoadResult;
+    /** concurrency 1 with the server moved onto the load generator's CPU (pinned runs only) */
+    serialSameCpu?: LoadResult;
     cpuMsPerRequest: { server: number; simulator: number };
   }
   const results: Record<string, Measurement[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
@@ -122,8 +124,19 @@ async function main(): Promise<void> {
         const cpuMsPerRequest = { server: perReq(cpu0.server, t.pid), simulator: perReq(cpu0.sim, pids.simulator) };
         if (throughput.errors > 0) process.stderr.write(`round ${r} ${name}: ${throughput.errors} requests failed\n`);
         const serial = await runLoad({ url, path: '/v1/chat/completions', body, headers, connections: 1, requests: SERIAL_REQUESTS });
-        results[name]!.push({ throughput, serial, cpuMsPerRequest });
-        process.stderr.write(`round ${r} ${name}: ${throughput.rps} req/s at ${CONNECTIONS} connections, p50 ${serial.p50Ms} ms at concurrency 1\n`);
+        // At concurrency 1 only one process runs at a time, so there is nothing to isolate; pinned apart, every
+        // hop also pays this VM's cross-CPU wake-up (the bare proxy's own hop costs ~0.25 ms that way against
+        // ~0.17 ms on one CPU). Measured both ways: the same-CPU run shows what the software adds.
+        let serialSameCpu: LoadResult | undefined;
+        if (pinned && t.pid !== undefined && name !== 'simulator') {
+          pin(t.pid, DRIVER!);
+          serialSameCpu = await runLoad({ url, path: '/v1/chat/completions', body, headers, connections: 1, requests: SERIAL_REQUESTS });
+          pin(t.pid, SUT!);
+        } else if (pinned && name === 'simulator') {
+          serialSameCpu = serial;
+        }
+        results[name]!.push({ throughput, serial, serialSameCpu, cpuMsPerRequest });
+        process.stderr.write(`round ${r} ${name}: ${throughput.rps} req/s at ${CONNECTIONS} connections, p50 ${serial.p50Ms} ms at concurrency 1 (${serialSameCpu?.p50Ms ?? '-'} ms on one CPU)\n`);
       }
     }
   } finally {
@@ -150,7 +163,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     settings: {
-      pinned: pinned ? 'server under test on CPU 1; load generator and simulator on CPU 0' : 'not pinned',
+      pinned: pinned ? 'server under test on CPU 1; load generator and simulator on CPU 0 (serialSameCpu: the server moved to CPU 0 for a second concurrency-1 run)' : 'not pinned',
       rounds: ROUNDS,
       connections: CONNECTIONS,
       durationMs: DURATION_MS,
@@ -163,6 +176,9 @@ async function main(): Promise<void> {
       gatewayOnlyThroughputVsBareProxy: perRound((i) => G[i]!.throughput.rps / P[i]!.throughput.rps),
       gatewayOnlyRps: perRound((i) => G[i]!.throughput.rps),
       gatewayOnlyAddedP50MsConcurrency1: perRound((i) => G[i]!.serial.p50Ms - D[i]!.serial.p50Ms),
+      gatewayOnlyAddedP50MsConcurrency1SameCpu: perRound((i) => (G[i]!.serialSameCpu?.p50Ms ?? NaN) - (D[i]!.serialSameCpu?.p50Ms ?? NaN)),
+      bareProxyAddedP50MsConcurrency1SameCpu: perRound((i) => (P[i]!.serialSameCpu?.p50Ms ?? NaN) - (D[i]!.serialSameCpu?.p50Ms ?? NaN)),
+      gatewayOnlyP50MsOverBareProxyConcurrency1: perRound((i) => G[i]!.serial.p50Ms - P[i]!.serial.p50Ms),
       gatewayOnlyP50Ms32: perRound((i) => G[i]!.throughput.p50Ms),
       gatewayOnlyP99Ms32: perRound((i) => G[i]!.throughput.p99Ms),
       throughputVsBareProxy: perRound((i) => S[i]!.throughput.rps / P[i]!.throughput.rps),
@@ -183,6 +199,7 @@ async function main(): Promise<void> {
       targets: {
         gatewayOnlyThroughputVsBareProxy: '>= 0.5 (gateway issue)',
         gatewayOnlyAddedP50MsConcurrency1: '< 0.3 (gateway issue)',
+        gatewayOnlyAddedP50MsConcurrency1SameCpu: '< 0.3 (gateway issue, measured with every process on one CPU)',
         throughputVsBareProxy: '>= 0.5',
         redisLimitsThroughputVsBareProxy: '>= 0.5',
         cacheHitThroughputVsBareProxy: '>= 1',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * `strata-<id>-<secret>`: id is 16 lower-case hex characters (64 random bits, public, the primary key),
@@ -39,7 +39,7 @@ export function parseApiKey(key: string): { id: string; secret: string } | undef
  * one accepted spelling: base64url's last character has spare bits that would decode alike.
  */
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'latin1').digest();
+  return hash('sha256', Buffer.from(secret, 'latin1'), 'buffer');
 }
 
 /** Constant-time comparison of two SHA-256 digests (false when the lengths differ). */

@@ -206,6 +206,20 @@ export class KeyStore {
    * told apart from nothing the caller does not already know), or revoked.
    */
   async verify(authorization: string | undefined): Promise<Principal> {
+    const checked = this.#check(authorization);
+    return 'principal' in checked ? checked.principal : this.#verifyStored(checked.id, checked.digest, checked.now);
+  }
+
+  /**
+   * verify() without waiting, for a key in the verification cache: its principal, or undefined when the store
+   * must be asked (call verify() then). Throws exactly as verify() would for a malformed or wrong key.
+   */
+  verifyCached(authorization: string | undefined): Principal | undefined {
+    const checked = this.#check(authorization);
+    return 'principal' in checked ? checked.principal : undefined;
+  }
+
+  #check(authorization: string | undefined): { principal: Principal } | { id: string; digest: Buffer; now: number } {
     const parsed = parseApiKey(bearerKey(authorization));
     if (!parsed) {
       throw unauthorized(`Malformed API key; expected ${API_KEY_SHAPE} (check for a truncated or extra character).`, 'malformed');
@@ -214,21 +228,25 @@ export class KeyStore {
     const now = this.#clock.now();
     const cached = this.#cache.get(parsed.id);
     if (cached !== undefined && cached.until > now) {
-      if (digestsEqual(cached.digest, digest)) return cached.principal;
+      if (digestsEqual(cached.digest, digest)) return { principal: cached.principal };
       throw this.#unknown();
     }
+    return { id: parsed.id, digest, now };
+  }
+
+  async #verifyStored(id: string, digest: Buffer, now: number): Promise<Principal> {
     const revocationsBefore = this.#revocations;
-    const row = await this.#lookup(parsed.id);
+    const row = await this.#lookup(id);
     if (row === undefined || !digestsEqual(Buffer.from(row.secret_hash, 'hex'), digest)) throw this.#unknown();
     if (row.revoked_at !== null) {
-      this.#cache.delete(parsed.id);
+      this.#cache.delete(id);
       throw unauthorized(`API key ${row.id} has been revoked; ask an admin for a new key ('strata keys create').`, 'revoked');
     }
     const principal = toPrincipal(row);
     if (this.#cacheMs > 0 && this.#revocations === revocationsBefore) {
-      this.#cache.delete(parsed.id);
+      this.#cache.delete(id);
       if (this.#cache.size >= MAX_CACHED_KEYS) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(parsed.id, { principal, digest, until: now + this.#cacheMs });
+      this.#cache.set(id, { principal, digest, until: now + this.#cacheMs });
     }
     return principal;
   }

@@ -103,17 +103,47 @@ function routedPath(request: FastifyRequest): string {
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.decorateRequest('principal', undefined);
   const { keys, metrics } = opts;
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  const admit = (request: FastifyRequest, path: string, principal: Principal): void => {
+    request.principal = principal;
+    const permission = requiredPermission(request.method, path);
+    if (permission) assertPermission(principal, permission);
+  };
+  const failed = (e: unknown): Error => {
+    if (e instanceof StrataError) metrics?.authFailures.inc({ reason: failureReason(e) });
+    return e instanceof Error ? e : new Error(String(e));
+  };
+  // A callback hook: a key in the verification cache (nearly every request) is checked without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
     const path = routedPath(request);
-    if (OPEN_PATHS.has(path) || (path === '/metrics' && !opts.metricsNeedKey)) return;
-    try {
-      request.principal = keys ? await keys.verify(presentedAuthorization(request, path)) : NO_AUTH_PRINCIPAL;
-      const permission = requiredPermission(request.method, path);
-      if (permission) assertPermission(request.principal, permission);
-    } catch (e) {
-      if (e instanceof StrataError) metrics?.authFailures.inc({ reason: failureReason(e) });
-      throw e;
+    if (OPEN_PATHS.has(path) || (path === '/metrics' && !opts.metricsNeedKey)) {
+      done();
+      return;
     }
+    let presented: string | undefined;
+    try {
+      presented = keys ? presentedAuthorization(request, path) : undefined;
+      const principal = keys ? keys.verifyCached(presented) : NO_AUTH_PRINCIPAL;
+      if (principal !== undefined) {
+        admit(request, path, principal);
+        done();
+        return;
+      }
+    } catch (e) {
+      done(failed(e));
+      return;
+    }
+    keys!.verify(presented).then(
+      (principal) => {
+        try {
+          admit(request, path, principal);
+        } catch (e) {
+          done(failed(e));
+          return;
+        }
+        done();
+      },
+      (e: unknown) => done(failed(e)),
+    );
   });
 }
 

@@ -58,6 +58,20 @@ describe.each(engines)('KeyStore on $name', (engine) => {
     await expect(keys.verify(bearer(respelled))).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
+  it('answers from the verification cache without waiting, and only from it', async () => {
+    const { info, key } = await keys.create({ tenant: 'acme', role: 'invoker' });
+    // not cached yet: the store must be asked
+    expect(keys.verifyCached(bearer(key))).toBeUndefined();
+    const p = await keys.verify(bearer(key));
+    expect(keys.verifyCached(bearer(key))).toEqual(p);
+    // a wrong secret or a malformed key throws exactly as verify() does
+    expect(() => keys.verifyCached(bearer(`strata-${info.id}-${'A'.repeat(43)}`))).toThrow(/^Unknown API key/);
+    expect(() => keys.verifyCached('Bearer nonsense')).toThrow(/^Malformed API key/);
+    // past the cache time it says ask the store again
+    clock.advance(60_001);
+    expect(keys.verifyCached(bearer(key))).toBeUndefined();
+  });
+
   it('tells missing, non-Bearer, malformed, unknown and revoked keys apart without echoing secrets', async () => {
     const { info, key } = await keys.create({ tenant: 'acme', role: 'invoker' });
     const secret = key.slice(`strata-${info.id}-`.length);

@@ -27,8 +27,8 @@ describe('RedisResponseCache without a server', () => {
   });
 
   it('treats a command that does not answer in time as a miss and reports it', async () => {
-    // a client stuck reconnecting: commands queue and never settle
-    const hanging = { withAbortSignal: () => hanging, get: () => new Promise(() => undefined), set: () => new Promise(() => undefined) };
+    // a connected client whose server does not answer: commands never settle
+    const hanging = { isReady: true, get: () => new Promise(() => undefined), set: () => new Promise(() => undefined) };
     const errors: Error[] = [];
     const cache = new RedisResponseCache(hanging as unknown as RedisClient, { prefix: 'p:', timeoutMs: 20, onError: (e) => errors.push(e) });
     vi.useFakeTimers();
@@ -45,8 +45,22 @@ describe('RedisResponseCache without a server', () => {
     ]);
   });
 
+  it('treats a client that is not ready (reconnecting) as a miss at once, sending nothing', async () => {
+    const sent: string[] = [];
+    const reconnecting = { isReady: false, get: (k: string) => (sent.push(k), new Promise(() => undefined)), set: (k: string) => (sent.push(k), new Promise(() => undefined)) };
+    const errors: Error[] = [];
+    const cache = new RedisResponseCache(reconnecting as unknown as RedisClient, { prefix: 'p:', timeoutMs: 60_000, onError: (e) => errors.push(e) });
+    expect(await cache.get('k', T0)).toBeUndefined();
+    await cache.set('k', answer('a'), 1_000, T0);
+    expect(sent).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([
+      'Redis response cache get skipped: the connection is not ready',
+      'Redis response cache set skipped: the connection is not ready',
+    ]);
+  });
+
   it('survives an onError callback that throws', async () => {
-    const failing = { withAbortSignal: () => failing, get: () => Promise.reject(new Error('boom')) };
+    const failing = { isReady: true, get: () => Promise.reject(new Error('boom')) };
     const cache = new RedisResponseCache(failing as unknown as RedisClient, {
       prefix: 'p:',
       onError: () => {
