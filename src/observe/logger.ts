@@ -18,7 +18,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   if (!dest) {
     // Lines are batched into 12 KB writes (one syscall per ~20 invocation lines under load) and a timer
     // flushes what is left four times a second, so a quiet server's lines are never held back for long.
-    const boom = pino.destination({ dest: 1, sync: false, minLength: 12_288 });
+    const boom = pino.destination({ dest: 1, sync: false, minLength: 61_440, maxWrite: 65_536 });
     setInterval(() => {
       try {
         boom.flush();

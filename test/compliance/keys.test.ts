@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { KeyStore, type Principal } from '../../src/compliance/index.js';
+import { digestsEqual, hashSecret } from '../../src/compliance/key-format.js';
 import type { Store } from '../../src/store/index.js';
 import { testEngines } from '../store/engines.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -182,5 +183,18 @@ describe.each(engines)('KeyStore on $name', (engine) => {
     await expect(keys.create({ tenant: 'acme', role: 'admin', routes: ['default'] })).rejects.toMatchObject({ message: expect.stringMatching(/invoker and developer keys only/) });
     await expect(keys.create({ tenant: 'acme', role: 'invoker', name: 'a\u001b[2Jb' })).rejects.toMatchObject({ code: 'invalid_request' });
     expect(await keys.count()).toBe(0);
+  });
+});
+
+describe('digestsEqual', () => {
+  it('is true only for the same digest, wherever two digests differ, and false for other lengths', () => {
+    const d = hashSecret('a'.repeat(43));
+    expect(d).toMatch(/^[0-9a-f]{64}$/);
+    expect(digestsEqual(d, hashSecret('a'.repeat(43)))).toBe(true);
+    for (const i of [0, 31, 63]) {
+      const other = d.slice(0, i) + (d[i] === '0' ? '1' : '0') + d.slice(i + 1);
+      expect(digestsEqual(d, other)).toBe(false);
+    }
+    expect(digestsEqual(d, d.slice(1))).toBe(false);
   });
 });

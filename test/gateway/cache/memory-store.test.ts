@@ -41,7 +41,19 @@ describe('MemoryResponseCache', () => {
     await cache.set('k', answer('original'), 60_000, T0);
     const hit = await cache.get('k', T0);
     hit!.result.text = 'mutated';
-    expect((await cache.get('k', T0))!.result.text).toBe('original');
+    hit!.result.usage.outputTokens = 999;
+    hit!.result.toolCalls.push({ id: 'x', name: 'y', arguments: '{}' });
+    expect((await cache.get('k', T0))!.result).toMatchObject({ text: 'original', toolCalls: [] });
+    expect((await cache.get('k', T0))!.result.usage.outputTokens).not.toBe(999);
+  });
+
+  it('keeps its own copy: the caller changing the answer it stored does not change the cache', async () => {
+    const cache = new MemoryResponseCache({ maxBytes: 100_000 });
+    const stored = answer('original');
+    await cache.set('k', stored, 60_000, T0);
+    stored.result.text = 'changed after storing';
+    stored.result.toolCalls.push({ id: 'x', name: 'y', arguments: '{}' });
+    expect((await cache.get('k', T0))!.result).toMatchObject({ text: 'original', toolCalls: [] });
   });
 
   it('expires entries after their TTL and drops them', async () => {
