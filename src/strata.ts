@@ -10,6 +10,7 @@ import {
   RedisResponseCache,
   RedisSpendStore,
   GatewayLimiter,
+  LeasedConcurrencyStore,
   LeasedRateStore,
   MemoryConcurrencyStore,
   MemoryRateStore,
@@ -165,7 +166,8 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       },
       // on Redis, each replica serves from a small local share of every bucket (never more than the shared bucket gave)
       redis ? new LeasedRateStore(new RedisRateStore(redis, `${prefix}limits:`)) : new MemoryRateStore(),
-      redis ? new RedisConcurrencyStore(redis, `${prefix}limits:`) : new MemoryConcurrencyStore(),
+      // and takes concurrency slots in blocks, handing them out locally (the admission queue waits on each answer)
+      redis ? new LeasedConcurrencyStore(new RedisConcurrencyStore(redis, `${prefix}limits:`), { now: () => systemClock.now() }) : new MemoryConcurrencyStore(),
       systemClock,
       metrics,
       { batchCharges: redis !== undefined },

@@ -93,6 +93,7 @@ function impossibleError(spec: BucketSpec, fallbackAllowed: boolean): StrataErro
 export class GatewayLimiter {
   readonly #cfg: LimiterConfig;
   readonly #rates: RateStore;
+  readonly #slots: ConcurrencyStore;
   readonly #clock: Clock;
   readonly #metrics: GatewayMetrics | undefined;
   readonly #gates = new Map<string, ModelGate>();
@@ -110,6 +111,7 @@ export class GatewayLimiter {
     this.#batchCharges = opts.batchCharges ?? false;
     this.#cfg = cfg;
     this.#rates = rates;
+    this.#slots = slots;
     this.#clock = clock;
     this.#metrics = metrics;
     for (const [alias, m] of Object.entries(cfg.models)) {
@@ -247,6 +249,7 @@ export class GatewayLimiter {
   /** Returns what this replica holds of shared buckets (a leased store's allowances). */
   async close(): Promise<void> {
     await this.#rates.close?.();
+    await this.#slots.close?.();
   }
 
   /** the adaptive throttle's current limit for a model (requests/minute; undefined = not limiting) */

@@ -6,6 +6,8 @@ export interface ConcurrencyStore {
   release(key: string, leaseId: string): Promise<void>;
   /** live leases of the key at `now` */
   count(key: string, now: number): Promise<number>;
+  /** gives back what this replica holds for later requests (shutdown) */
+  close?(): Promise<void>;
 }
 
 /** Slots of this process only: the embedded default. */

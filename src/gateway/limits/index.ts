@@ -6,3 +6,4 @@ export { RedisConcurrencyStore } from './redis-concurrency-store.js';
 export { AdmissionQueue, type AdmissionQueueOptions } from './admission-queue.js';
 export { AdaptiveThrottle, type AdaptiveThrottleOptions } from './adaptive.js';
 export { LeasedRateStore, type LeasedRateStoreOptions } from './leased-rate-store.js';
+export { LeasedConcurrencyStore, type LeasedConcurrencyStoreOptions } from './leased-concurrency-store.js';
