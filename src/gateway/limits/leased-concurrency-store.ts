@@ -39,9 +39,9 @@ interface Pool {
  * time and waits for each answer, so with a shared store every admission cost a round trip, one after the
  * other: measured, a concurrency cap on Redis cut gateway throughput from 4,776 to 2,009 requests/s. Here a
  * replica takes several slots in one pipelined call, hands them to its requests locally and keeps a released
- * slot for the next one; slots unused for `maxIdleMs` go back. Every slot a replica hands out is a lease in
- * the shared store, so replicas together never exceed the limit; the price is that up to one block per
- * replica (1/16 of the limit) may sit idle for `maxIdleMs`. Limits under 32 get blocks of one and go to the
+ * slot for the next one (up to two blocks); slots unused for `maxIdleMs` go back. Every slot a replica hands out is a lease in
+ * the shared store, so replicas together never exceed the limit; the price is that up to two blocks per
+ * replica (1/8 of the limit) may sit idle for `maxIdleMs`. Limits under 32 get blocks of one and go to the
  * shared store on every call, exactly as without this wrapper.
  */
 export class LeasedConcurrencyStore implements ConcurrencyStore {
@@ -135,8 +135,8 @@ export class LeasedConcurrencyStore implements ConcurrencyStore {
   }
 
   #keepFree(key: string, pool: Pool, slot: SharedSlot): void {
-    // never more than one block idle here: the rest go back at once
-    if (pool.free.length >= this.blockSize(pool.limit)) {
+    // never more than two blocks idle here: the rest go back at once
+    if (pool.free.length >= 2 * this.blockSize(pool.limit)) {
       this.#giveBack(key, slot);
       return;
     }
