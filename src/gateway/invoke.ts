@@ -1,4 +1,4 @@
-import { StrataError, toStrataError, type ClientLink, type Clock } from '../core/index.js';
+import { LightAbortController, StrataError, toStrataError, type ClientLink, type Clock } from '../core/index.js';
 import type { GatewayMetrics } from '../observe/index.js';
 import { nextDelayMs } from './retry.js';
 import type { ModelLease } from './limiter.js';
@@ -138,7 +138,7 @@ async function runAttempt<T>(
   timeoutIsDeadline: boolean,
   client: ClientLink | undefined,
 ): Promise<T> {
-  const controller = new AbortController();
+  const controller = new LightAbortController();
   const timer = setTimeout(() => controller.abort(new AttemptAbort(timeoutIsDeadline ? 'deadline' : 'attempt_timeout')), timeoutMs);
   let offClient: (() => void) | undefined;
   if (client) {

@@ -1,17 +1,16 @@
 import { StrataError } from '../../core/index.js';
-import { copyCachedAnswer, serialiseCachedAnswer, type CachedAnswer } from './cached-answer.js';
+import { copyCachedAnswer, type CachedAnswer } from './cached-answer.js';
 import type { ResponseCacheStore } from './store.js';
 
 export interface MemoryResponseCacheOptions {
-  /** upper bound on the summed size of all entries (serialised value + key, in UTF-8 bytes) */
+  /** upper bound on the summed size of all entries (see entryBytes: texts in UTF-8 plus a fixed allowance) */
   maxBytes: number;
 }
 
 interface MemoryEntry {
   key: string;
   // Held as a private copy, and every hit returns a fresh copy, so a caller mutating its answer cannot
-  // corrupt the cache (copying measured ~10x cheaper than parsing stored JSON). The byte count is exact:
-  // the size of the answer's JSON form, taken once when it is stored.
+  // corrupt the cache (copying measured ~10x cheaper than parsing stored JSON).
   answer: CachedAnswer;
   expiresAt: number;
   bytes: number;
@@ -19,6 +18,20 @@ interface MemoryEntry {
   older: MemoryEntry | undefined;
   /** towards the most recently used end */
   newer: MemoryEntry | undefined;
+}
+
+/** Per entry beyond its texts: the JSON frame, numbers, enum strings and the list links (generous). */
+const ENTRY_OVERHEAD_BYTES = 512;
+
+/**
+ * What an entry costs against maxBytes: its strings in UTF-8 plus a fixed allowance. Serialising each answer
+ * to measure it exactly cost ~2 µs a store; the texts are nearly all of an answer's size.
+ */
+export function entryBytes(key: string, a: CachedAnswer): number {
+  const r = a.result;
+  let n = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + Buffer.byteLength(r.text) + a.model.length + a.provider.length + a.providerModelId.length + r.modelId.length;
+  for (const c of r.toolCalls) n += Buffer.byteLength(c.arguments) + Buffer.byteLength(c.name) + c.id.length + 64;
+  return n;
 }
 
 /** In-process LRU response cache bounded by bytes; the embedded default when Redis is not configured. */
@@ -74,7 +87,7 @@ export class MemoryResponseCache implements ResponseCacheStore {
     const previous = this.#entries.get(key);
     if (previous) this.#remove(previous);
     if (!(ttlMs > 0)) return Promise.resolve();
-    const bytes = Buffer.byteLength(serialiseCachedAnswer(value), 'utf8') + Buffer.byteLength(key, 'utf8');
+    const bytes = entryBytes(key, value);
     if (bytes > this.#maxEntryBytes) return Promise.resolve();
     while (this.#bytes + bytes > this.#maxBytes && this.#oldest) this.#remove(this.#oldest);
     const entry: MemoryEntry = { key, answer: copyCachedAnswer(value), expiresAt: now + ttlMs, bytes, older: undefined, newer: undefined };

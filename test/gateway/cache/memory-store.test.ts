@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../../src/core/index.js';
 import { MemoryResponseCache, type CachedAnswer } from '../../../src/gateway/cache/index.js';
+import { entryBytes as accountedBytes } from '../../../src/gateway/cache/memory-store.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -72,10 +73,15 @@ describe('MemoryResponseCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('counts bytes as key plus serialised entry, UTF-8', async () => {
+  it('counts an entry as its texts in UTF-8 plus a fixed allowance, at least its JSON size for ordinary text', async () => {
     const value = answer('héllo wörld — ✓');
     const bytes = await entryBytes('kéy', value);
-    expect(bytes).toBe(Buffer.byteLength(JSON.stringify(value)) + Buffer.byteLength('kéy'));
+    expect(bytes).toBe(accountedBytes('kéy', value));
+    expect(bytes - accountedBytes('kéy', answer(''))).toBe(Buffer.byteLength('héllo wörld — ✓'));
+    for (const text of ['', 'short', 'a longer answer with "quotes" and a line\nbreak', 'ü'.repeat(5000)]) {
+      const a = answer(text);
+      expect(accountedBytes('k', a)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(a)) + 1);
+    }
   });
 
   it('evicts the least recently used entry when over maxBytes; a get refreshes recency', async () => {
@@ -105,7 +111,7 @@ describe('MemoryResponseCache', () => {
     let held = 0;
     for (let k = 0; k < 97; k++) {
       const hit = await cache.get(`key-${k}`, T0 + 1_000);
-      if (hit !== undefined) held += Buffer.byteLength(JSON.stringify(hit)) + Buffer.byteLength(`key-${k}`);
+      if (hit !== undefined) held += accountedBytes(`key-${k}`, hit);
     }
     expect(cache.bytes).toBe(held);
   });
