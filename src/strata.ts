@@ -175,6 +175,8 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     if (limiter.hasRequestLimits) steps.push(createRequestLimitsStep(limiter));
     const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer, limiter }, steps);
     bound.gateway = gateway;
+    // flushing the writer (shutdown, feedback looking up its answer's record) includes what the gateway holds back
+    writer.addSource(() => gateway.flushFinished());
     const keys = new KeyStore(store, { cacheMs: config.auth.keyCacheMs });
     const knowledgeBases = createKnowledgeBaseService({ store, gateway, prompts: promptRuntime, config, logger, env, guardrails: answerGuardrailsOf(guardrails, metrics) });
     bound.knowledgeBases = knowledgeBases;
@@ -198,7 +200,6 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       close() {
         closing ??= (async () => {
           await promptRuntime.close();
-          gateway.flushFinished();
           await writer.close();
           await limiter.close();
           await catalog.close();

@@ -209,6 +209,7 @@ export class InvocationWriter {
   #closed = false;
   #dropped = 0;
   #written = 0;
+  readonly #sources: (() => void)[] = [];
 
   constructor(store: Store, opts: InvocationWriterOptions = {}) {
     this.#store = store;
@@ -261,8 +262,17 @@ export class InvocationWriter {
     }
   }
 
+  /**
+   * A producer that holds finished records back for a moment (the gateway hands them on at the end of a turn
+   * of the event loop): every flush first asks it to enqueue what it holds, so flush() covers those too.
+   */
+  addSource(handOn: () => void): void {
+    this.#sources.push(handOn);
+  }
+
   /** Writes everything queued so far; resolves when it is stored (or counted as dropped). Never rejects. */
   flush(): Promise<void> {
+    for (const handOn of this.#sources) handOn();
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;

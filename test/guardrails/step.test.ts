@@ -69,6 +69,7 @@ describe('guardrail step: input', () => {
     expect(out.result).toMatchObject({ text: 'Sorry, I cannot help with that request.', finishReason: 'content_filter' });
     expect(out.meta).toMatchObject({ attempts: 0, guardrail: { policy: 'default', action: 'GUARDRAIL_INTERVENED', blocked: 'input', settled: true } });
     expect(model.seen).toHaveLength(0);
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]).toMatchObject({ finishReason: 'content_filter', attempts: 0, inputTokens: 0, outputTokens: 0, guardrail: 'default' });
     expect(records[0]!.guardrailInterventions).toEqual([{ side: 'input', check: 'prompt_attack', action: 'BLOCKED', types: [expect.any(String)] }]);
     const prom = await metrics.registry.getSingleMetricAsString('strata_guardrail_interventions_total');
@@ -90,6 +91,7 @@ describe('guardrail step: input', () => {
     expect(model.seen[0]!.map((m) => m.content)).toEqual(['Support desk. Escalations: ops@example.net', 'Tell {EMAIL-1} the news.', 'Sure.', 'Also {EMAIL-2} please.']);
     expect(out.result.text).toBe('I emailed {EMAIL-2} and {EMAIL-1}.');
     expect(out.meta.guardrail).toMatchObject({ action: 'GUARDRAIL_INTERVENED', settled: true });
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]!.guardrailInterventions).toEqual([
       { side: 'input', check: 'pii', action: 'ANONYMIZED', types: ['EMAIL'] },
       { side: 'output', check: 'pii', action: 'ANONYMIZED', types: ['EMAIL'] },
@@ -103,6 +105,7 @@ describe('guardrail step: input', () => {
     expect(out.result.text).toBe('mail me at x@example.com');
     expect(model.seen[0]![0]!.content).toBe('write to y@example.com');
     expect(out.meta.guardrail).toBeUndefined();
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]!.guardrail).toBeUndefined();
   });
 });
@@ -113,6 +116,7 @@ describe('guardrail step: output', () => {
     const out = await gateway.chat(ask('When is the launch?'));
     expect(out.result).toMatchObject({ text: 'Sorry, the answer was withheld by a content policy.', finishReason: 'content_filter', toolCalls: [] });
     expect(out.meta.guardrail).toMatchObject({ blocked: 'output', settled: true });
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]).toMatchObject({ finishReason: 'content_filter', outputTokens: 7, guardrailInterventions: [{ side: 'output', check: 'word', action: 'BLOCKED', types: ['CUSTOM'] }] });
   });
 
@@ -146,6 +150,7 @@ describe('guardrail step: output', () => {
     const { gateway, records } = await setup({}, ['Refunds take 5 days.'], { after: [rag] });
     await gateway.chat(ask('How long do refunds take?'));
     expect(kept).toEqual([true, false]);
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]!.guardrailInterventions).toEqual([{ side: 'documents', check: 'prompt_attack', action: 'BLOCKED', types: [expect.any(String)] }]);
   });
 });
@@ -167,6 +172,7 @@ describe('guardrail step: streamed output', () => {
     for (const t of texts) expect(t).not.toMatch(/jane|example\.com|4111|1111/);
     expect(finish).toMatchObject({ finishReason: 'stop' });
     expect(out.meta.guardrail).toMatchObject({ action: 'GUARDRAIL_INTERVENED', settled: true });
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]!.guardrailInterventions).toEqual([{ side: 'output', check: 'pii', action: 'ANONYMIZED', types: ['EMAIL', 'CREDIT_DEBIT_CARD_NUMBER'] }]);
   });
 
@@ -183,6 +189,7 @@ describe('guardrail step: streamed output', () => {
     expect(finish).toMatchObject({ finishReason: 'content_filter' });
     expect(model.closed).toBe(true);
     expect(out.meta.guardrail).toMatchObject({ blocked: 'output', settled: true });
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records[0]).toMatchObject({ finishReason: 'content_filter', status: 'ok' });
     expect(records[0]!.outputTokens).toBeGreaterThan(0);
   });

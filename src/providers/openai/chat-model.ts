@@ -11,7 +11,7 @@ import {
   type Usage,
 } from '../../core/index.js';
 import { streamError } from './errors.js';
-import { acquirePool, baseHeaders, parseBaseUrl, postJson, releasePool, transportError } from './http.js';
+import { acquirePool, baseHeaders, parseBaseUrl, postJson, postJsonText, releasePool, transportError } from './http.js';
 import { SseDataParser } from './sse.js';
 import { chatRequestBody, firstChoice, toFinishReason, toToolCalls, toUsage } from './wire.js';
 
@@ -86,19 +86,16 @@ class OpenAIChat implements OpenAIChatModel {
   }
 
   async chat(req: ChatRequest): Promise<ChatResult> {
-    const res = await postJson(this.livePool(), this.path, this.headers, chatRequestBody(this.modelId, req, false), req.signal);
+    const res = await postJsonText(this.livePool(), this.path, this.headers, chatRequestBody(this.modelId, req, false), req.signal);
     let body: unknown;
     try {
-      body = await res.body.json();
+      body = JSON.parse(res.text);
     } catch (e) {
-      if (e instanceof SyntaxError) {
-        throw new StrataError('upstream_model_error', 'The OpenAI-compatible model server returned invalid JSON.', {
-          retryable: true,
-          fallbackAllowed: true,
-          cause: e,
-        });
-      }
-      throw transportError(e, req.signal);
+      throw new StrataError('upstream_model_error', 'The OpenAI-compatible model server returned invalid JSON.', {
+        retryable: true,
+        fallbackAllowed: true,
+        cause: e,
+      });
     }
     const choice = firstChoice(body);
     const message = (choice.message ?? {}) as { content?: unknown; tool_calls?: unknown };

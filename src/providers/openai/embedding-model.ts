@@ -6,7 +6,7 @@ import {
   type EmbeddingRequest,
   type EmbeddingResult,
 } from '../../core/index.js';
-import { acquirePool, baseHeaders, parseBaseUrl, postJson, releasePool, transportError } from './http.js';
+import { acquirePool, baseHeaders, parseBaseUrl, postJsonText, releasePool } from './http.js';
 import type { OpenAIModelOptions } from './chat-model.js';
 
 export interface OpenAIEmbeddingOptions extends OpenAIModelOptions {
@@ -79,13 +79,12 @@ class OpenAIEmbeddings implements OpenAIEmbeddingModel {
     const dimensions = req.dimensions ?? this.requestedDims;
     const payload: Record<string, unknown> = { model: this.modelId, input: req.texts, encoding_format: 'float' };
     if (dimensions !== undefined) payload.dimensions = dimensions;
-    const res = await postJson(this.pool, this.path, this.headers, JSON.stringify(payload), req.signal);
+    const res = await postJsonText(this.pool, this.path, this.headers, JSON.stringify(payload), req.signal);
     let body: unknown;
     try {
-      body = await res.body.json();
-    } catch (e) {
-      if (e instanceof SyntaxError) throw modelError('The OpenAI-compatible model server returned invalid JSON.');
-      throw transportError(e, req.signal);
+      body = JSON.parse(res.text);
+    } catch {
+      throw modelError('The OpenAI-compatible model server returned invalid JSON.');
     }
     const b = (typeof body === 'object' && body !== null ? body : {}) as { data?: unknown; usage?: { prompt_tokens?: unknown }; model?: unknown };
     if (!Array.isArray(b.data) || b.data.length !== req.texts.length) {

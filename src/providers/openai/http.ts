@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { StrataError } from '../../core/index.js';
 import { connectionError, mapOpenAIError } from './errors.js';
@@ -91,6 +92,82 @@ export function transportError(e: unknown, signal: AbortSignal | undefined): Str
   if (e instanceof StrataError) return e;
   if (signal?.aborted) return abortedError(e);
   return connectionError(e);
+}
+
+/** A whole response of a POST, its body as text. */
+export interface TextResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * POSTs a JSON body and resolves with the whole response once it has arrived; a status other than 2xx is
+ * read and mapped to a StrataError. For answers read whole (chat without streaming, embeddings): undici's
+ * dispatch with a handler that gathers the chunks skips the request API's body stream and its consumers,
+ * measured ~5 µs a call on the gateway's path. Streams keep postJson.
+ */
+export function postJsonText(pool: Pool, path: string, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<TextResponse> {
+  return new Promise<TextResponse>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(transportError(signal.reason, signal));
+      return;
+    }
+    let controller: Dispatcher.DispatchController | undefined;
+    let statusCode = 0;
+    let resHeaders: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const onAbort = (): void => {
+      const reason = signal!.reason instanceof Error ? signal!.reason : new Error('aborted');
+      controller?.abort(reason);
+    };
+    const finish = (err: unknown, value?: TextResponse): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err !== undefined) {
+        reject(transportError(err, signal));
+        return;
+      }
+      const res = value!;
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        resolve(res);
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(res.text) as unknown;
+      } catch {
+        parsed = res.text;
+      }
+      reject(mapOpenAIError(res.statusCode, parsed, res.headers));
+    };
+    signal?.addEventListener('abort', onAbort);
+    pool.dispatch(
+      { method: 'POST', path, headers, body },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (signal?.aborted) onAbort();
+        },
+        onResponseStart(_c, status, h) {
+          statusCode = status;
+          resHeaders = h;
+        },
+        onResponseData(_c, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          finish(undefined, { statusCode, headers: resHeaders, text });
+        },
+        onResponseError(_c, err) {
+          finish(err);
+        },
+      },
+    );
+  });
 }
 
 /**

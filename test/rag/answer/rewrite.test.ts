@@ -46,6 +46,7 @@ let store: Store;
 let service: KnowledgeBaseService;
 const gen = new FakeGenerativeModel();
 const records: InvocationRecord[] = [];
+let gateway: Gateway;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-rewrite-'));
@@ -64,7 +65,7 @@ beforeAll(async () => {
   const catalog = new ModelCatalog(config, (alias) =>
     alias === 'local' ? { chat: createLocalExtractiveModel() } : alias === 'hash-embed' ? { embedding: createHashEmbeddingModel() } : { chat: gen },
   );
-  const gateway = new Gateway({ catalog, hasher: new ContentHasher('k'.repeat(32)), logger: silentLogger(), sink: { enqueue: (r) => records.push(r) } });
+  gateway = new Gateway({ catalog, hasher: new ContentHasher('k'.repeat(32)), logger: silentLogger(), sink: { enqueue: (r) => records.push(r) } });
   service = createKnowledgeBaseService({
     store,
     gateway,
@@ -86,6 +87,7 @@ describe('follow-up questions with a generative model', () => {
     const first = await service.retrieveAndGenerate({ tenant: 'acme', knowledgeBase: 'handbook', query: 'How long does express shipping take?', tags: { segment: 'beta' } });
     expect(first.model).toBe('gen');
     const before = gen.requests.length;
+    gateway.flushFinished();
     records.length = 0;
     const followUp = await service.retrieveAndGenerate({ tenant: 'acme', knowledgeBase: 'handbook', query: 'What does that cost?', sessionId: first.sessionId, tags: { segment: 'beta' } });
     const [rewrite, answer] = gen.requests.slice(before);
@@ -93,6 +95,7 @@ describe('follow-up questions with a generative model', () => {
     expect(rewrite!.messages[1]!.content).toContain('Follow-up question: What does that cost?');
     // the answer prompt carries the rewritten question, not the bare follow-up
     expect(answer!.messages.at(-1)!.content).toContain('Question: How much does express shipping cost?');
+    gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records.map((r) => r.tags)).toEqual([
       { segment: 'beta', feature: 'rag-rewrite' },
       { segment: 'beta', feature: 'retrieve' },
