@@ -21,6 +21,7 @@ import {
   createRequestLimitsStep,
   type ResponseCacheStore,
   type Step,
+  outputText,
 } from './gateway/index.js';
 import { GatewayMetrics, createLogger, flushInvocationLog, type Logger } from './observe/index.js';
 import {
@@ -117,6 +118,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     const promptRegistry = new PromptRegistry(store, { onLabelChange: (change) => promptRuntime.labelChanged(change) });
     // Not fatal: without the listener, label moves still arrive within the cache TTL.
     await promptBus.ready().catch((e: unknown) => logger.warn({ err: { message: e instanceof Error ? e.message : String(e) } }, 'prompt change bus did not start'));
+    const hasher = new ContentHasher(hashKey);
     const catalog = new ModelCatalog(config, (alias) => createProviderModel(alias, config.models[alias]!, env), { metrics });
     const steps: Step[] = [];
     const routePrompts = new Map(Object.entries(config.routes).flatMap(([name, r]) => (r.prompt ? [[name, r.prompt] as const] : [])));
@@ -147,7 +149,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       const cacheStore: ResponseCacheStore = redis
         ? new RedisResponseCache(redis, { prefix: `${prefix}cache:`, onError: () => metrics.cacheErrors.inc({ backend: 'redis' }) })
         : new MemoryResponseCache({ maxBytes: config.cache.maxBytes });
-      steps.push(createCacheStep({ store: cacheStore, catalog, clock: systemClock, logger, metrics }));
+      steps.push(createCacheStep({ store: cacheStore, catalog, clock: systemClock, logger, metrics, hashOutput: (r) => hasher.hash(outputText(r.text, r.toolCalls)) }));
     }
     const budgetRules = Object.entries(config.budgets).map(([name, b]) => ({ name, ...b }));
     if (budgetRules.length > 0) {
@@ -173,7 +175,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       { batchCharges: redis !== undefined },
     );
     if (limiter.hasRequestLimits) steps.push(createRequestLimitsStep(limiter));
-    const gateway = new Gateway({ catalog, hasher: new ContentHasher(hashKey), logger, metrics, sink: writer, limiter }, steps);
+    const gateway = new Gateway({ catalog, hasher, logger, metrics, sink: writer, limiter }, steps);
     bound.gateway = gateway;
     // flushing the writer (shutdown, feedback looking up its answer's record) includes what the gateway holds back
     writer.addSource(() => gateway.flushFinished());

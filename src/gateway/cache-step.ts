@@ -21,6 +21,8 @@ export interface CacheStepDeps {
   clock: Clock;
   logger: Logger;
   metrics?: GatewayMetrics;
+  /** the record's keyed output hash of an answer: stored with it, so a hit's record reuses it */
+  hashOutput?: (result: ChatResult) => string;
 }
 
 interface Lookup {
@@ -74,7 +76,10 @@ export function createCacheStep(deps: CacheStepDeps): Step {
       cache: 'hit',
     };
     if (ctx.streaming) ctx.stream = chunkStream(replayAsChunks(hit));
-    else ctx.result = hit.result;
+    else {
+      ctx.result = hit.result;
+      if (hit.outputHash !== undefined) ctx.outputHash = { of: hit.result, hash: hit.outputHash };
+    }
   };
 
   return async (ctx, next) => {
@@ -125,8 +130,11 @@ export function createCacheStep(deps: CacheStepDeps): Step {
     const save = (result: ChatResult): void => {
       const meta = ctx.meta!;
       const at = deps.clock.now();
+      const outputHash = deps.hashOutput?.(result);
+      // the record step reuses it when nothing after this step replaced the answer
+      if (outputHash !== undefined && result === ctx.result) ctx.outputHash = { of: result, hash: outputHash };
       if (result.modelId === '') result = { ...result, modelId: meta.providerModelId };
-      void deps.store.set(lookup.key, { result, model: meta.model, provider: meta.provider, providerModelId: meta.providerModelId, storedAt: at }, ttlMs, at);
+      void deps.store.set(lookup.key, { result, model: meta.model, provider: meta.provider, providerModelId: meta.providerModelId, storedAt: at, outputHash }, ttlMs, at);
       if (lookup.semantic) lookup.semantic.index.add(tenant, lookup.semantic.scope, lookup.semantic.vector, lookup.key, at + ttlMs);
     };
     if (ctx.result) save(ctx.result);

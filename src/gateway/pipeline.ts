@@ -55,6 +55,8 @@ export interface ChatContext {
   downgradedBy?: string;
   /** run once with the finished record (cost and usage known): budgets count spend, limits reconcile tokens */
   readonly finishHooks: ((rec: InvocationRecord) => void)[];
+  /** the keyed output hash of `of`, computed by a step that needed it first (the cache): reused while ctx.result is `of` */
+  outputHash?: { of: ChatResult; hash: string };
   /** input tokens estimated by the tokenizer before the call (filled on first use) */
   inputEstimate?: number;
   /** set by the guardrail step on routes with a policy: what it did (recorded, counted, sent as headers) */
@@ -311,7 +313,7 @@ export class Gateway {
       const r = ctx.result;
       if (ctx.cache !== 'hit') setUsage(rec, r.usage, entry.price);
       rec.latencyMs = this.#clock.now() - ctx.receivedAt;
-      rec.outputHash = this.#deps.hasher.hash(outputText(r.text, r.toolCalls));
+      rec.outputHash = ctx.outputHash?.of === r ? ctx.outputHash.hash : this.#deps.hasher.hash(outputText(r.text, r.toolCalls));
       rec.finishReason = r.finishReason;
       this.#finish(ctx, rec, entry.provider, 'chat');
       return;

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ContentHasher, type InvocationRecord } from '../../src/core/index.js';
-import { Gateway, MemoryResponseCache, ModelCatalog, createCacheStep, type CatalogConfig } from '../../src/gateway/index.js';
+import { ContentHasher, type ChatResult, type InvocationRecord } from '../../src/core/index.js';
+import { Gateway, MemoryResponseCache, ModelCatalog, createCacheStep, outputText, type CatalogConfig } from '../../src/gateway/index.js';
 import type { SimulatorHandle } from '../../src/load/simulator/index.js';
 import { GatewayMetrics, silentLogger } from '../../src/observe/index.js';
 import { getInvocation } from '../../src/store/index.js';
@@ -348,7 +348,7 @@ describe.skipIf(!TEST_REDIS_URL)('response cache on Redis', () => {
 });
 
 describe('response cache expiry (gateway level, fake clock)', () => {
-  function setup(ttlSeconds: number) {
+  function setup(ttlSeconds: number, hashOutput?: (r: ChatResult) => string) {
     const clock = new FakeClock();
     const model = new ScriptedModel('m-id', [{ ok: 'first answer' }, { ok: 'second answer' }]);
     const config: CatalogConfig = {
@@ -362,7 +362,7 @@ describe('response cache expiry (gateway level, fake clock)', () => {
     const records: InvocationRecord[] = [];
     const logger = silentLogger();
     const gateway = new Gateway({ catalog, hasher: new ContentHasher('k'.repeat(32)), logger, metrics, clock, sink: { enqueue: (r) => records.push(r) } }, [
-      createCacheStep({ store: new MemoryResponseCache({ maxBytes: 1_000_000 }), catalog, clock, logger, metrics }),
+      createCacheStep({ store: new MemoryResponseCache({ maxBytes: 1_000_000 }), catalog, clock, logger, metrics, hashOutput }),
     ]);
     const ask = () => gateway.chat({ model: 'cached', messages: [{ role: 'user', content: 'hello' }], params: { temperature: 0 } });
     return { clock, model, ask, records, gateway };
@@ -387,5 +387,22 @@ describe('response cache expiry (gateway level, fake clock)', () => {
     expect(model.calls).toBe(2);
     gateway.flushFinished(); // records are handed on after the answer, at the end of the turn
     expect(records.map((r) => r.cache)).toEqual(['miss', 'hit', 'miss', 'hit']);
+  });
+
+  it("stores the answer's output hash with it: a hit's record carries the same hash without hashing again", async () => {
+    const hasher = new ContentHasher('k'.repeat(32));
+    let hashed = 0;
+    const hashOutput = (r: ChatResult): string => {
+      hashed++;
+      return hasher.hash(outputText(r.text, r.toolCalls));
+    };
+    const { ask, records, gateway } = setup(60, hashOutput);
+    await ask();
+    await ask();
+    await ask();
+    gateway.flushFinished();
+    expect(records.map((r) => r.cache)).toEqual(['miss', 'hit', 'hit']);
+    expect(hashed).toBe(1);
+    expect(new Set(records.map((r) => r.outputHash))).toEqual(new Set([hasher.hash(outputText('first answer', []))]));
   });
 });

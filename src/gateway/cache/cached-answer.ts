@@ -9,6 +9,8 @@ export interface CachedAnswer {
   providerModelId: string;
   /** epoch ms when the answer was stored */
   storedAt: number;
+  /** the keyed hash of the answer's output, so a hit's record needs no hashing (absent in older entries) */
+  outputHash?: string;
 }
 
 const FINISH_REASONS: ReadonlySet<string> = new Set<FinishReason>(['stop', 'length', 'tool_calls', 'content_filter']);
@@ -45,6 +47,7 @@ function isCachedAnswer(v: unknown): v is CachedAnswer {
   if (!isRecord(v)) return false;
   if (typeof v.model !== 'string' || typeof v.provider !== 'string' || typeof v.providerModelId !== 'string') return false;
   if (typeof v.storedAt !== 'number') return false;
+  if (v.outputHash !== undefined && typeof v.outputHash !== 'string') return false;
   const r = v.result;
   if (!isRecord(r)) return false;
   if (typeof r.text !== 'string' || typeof r.modelId !== 'string') return false;
