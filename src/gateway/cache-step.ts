@@ -82,7 +82,7 @@ export function createCacheStep(deps: CacheStepDeps): Step {
     }
   };
 
-  return async (ctx, next) => {
+  const step: Step = async (ctx, next) => {
     const plan = ctx.plan!;
     const policy = plan.cache;
     if (!policy) return next();
@@ -140,6 +140,8 @@ export function createCacheStep(deps: CacheStepDeps): Step {
     if (ctx.result) save(ctx.result);
     else if (ctx.stream) ctx.stream = collect(ctx.stream, save);
   };
+  // routes without a cache pass straight through, without an asynchronous hop of this step's own
+  return (ctx, next) => (ctx.plan!.cache ? step(ctx, next) : next());
 }
 
 

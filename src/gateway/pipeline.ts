@@ -105,7 +105,12 @@ export function composeSteps(steps: Step[]): (ctx: ChatContext) => Promise<void>
     const dispatch = (i: number): Promise<void> => {
       const step = steps[i];
       if (!step) return Promise.resolve();
-      return step(ctx, () => dispatch(i + 1));
+      // steps need not be async functions (a pass-through adds no hop then); a synchronous throw still rejects
+      try {
+        return step(ctx, () => dispatch(i + 1));
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
     };
     return dispatch(0);
   };
@@ -220,12 +225,13 @@ export class Gateway {
     return { invocationId, route: plan.name, model: entry.alias, provider: entry.provider, providerModelId: entry.providerModelId, attempts, fallbacks, cache };
   }
 
-  readonly #resolveStep: Step = async (ctx, next) => {
+  // not async: a refusal thrown here must still reach the record step as a rejection, which dispatch ensures
+  readonly #resolveStep: Step = (ctx, next) => {
     const { plan, chain } = this.#deps.catalog.resolveChat(ctx.req.model, ctx.req.priority);
     ctx.req.caller?.authorize?.(plan.name, chain.map((e) => e.alias));
     ctx.plan = plan;
     ctx.chain = chain;
-    await next();
+    return next();
   };
 
   /** The per-call admission of the limiter, when one is configured. */

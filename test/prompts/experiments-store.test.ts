@@ -97,6 +97,21 @@ for (const engine of engines) {
       expect((await experiments.list('acme', { target: 'support/answer' })).map((e) => e.id)).toEqual([b.id, a.id]);
     });
 
+    it('runningNow answers only from a fresh, settled memory of running(), and follows it', async () => {
+      const e = await experiments.create('acme', ab, 'dana');
+      // never asked: unknown, the caller must ask running()
+      expect(experiments.runningNow('acme', 'prompt', 'support/answer')).toBeUndefined();
+      expect(await experiments.running('acme', 'prompt', 'support/answer')).toBeUndefined();
+      expect(experiments.runningNow('acme', 'prompt', 'support/answer')).toEqual({ experiment: undefined });
+      await experiments.start('acme', e.id, 'dana');
+      // its own write cleared the memory
+      expect(experiments.runningNow('acme', 'prompt', 'support/answer')).toBeUndefined();
+      expect((await experiments.running('acme', 'prompt', 'support/answer'))?.id).toBe(e.id);
+      expect(experiments.runningNow('acme', 'prompt', 'support/answer')?.experiment?.id).toBe(e.id);
+      clock.advance(1001);
+      expect(experiments.runningNow('acme', 'prompt', 'support/answer')).toBeUndefined();
+    });
+
     it('lets only one of two concurrent starts on one target win', async () => {
       const [a, b] = [await experiments.create('acme', ab, 'dana'), await experiments.create('acme', { ...ab, name: 'tone-b' }, 'dana')];
       const outcomes = await Promise.allSettled([experiments.start('acme', a.id, 'dana'), new ExperimentStore(store).start('acme', b.id, 'ops')]);

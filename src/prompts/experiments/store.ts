@@ -96,7 +96,7 @@ export class ExperimentStore {
   readonly #clock: Clock;
   readonly #cacheMs: number;
   readonly #flush: (() => Promise<void>) | undefined;
-  readonly #running = new Map<string, { until: number; value: Promise<Experiment | undefined> }>();
+  readonly #running = new Map<string, { until: number; value: Promise<Experiment | undefined>; settled?: { experiment: Experiment | undefined } }>();
 
   constructor(store: Store, opts: ExperimentStoreOptions = {}) {
     this.#store = store;
@@ -161,6 +161,15 @@ export class ExperimentStore {
    * The running experiment on a prompt or route, or undefined: asked on every request, so answered from
    * memory for cacheMs (this store's own writes clear it at once; other processes' within cacheMs).
    */
+  /**
+   * running() without waiting, when its answer is in memory and fresh: `{ experiment }` (undefined = none
+   * running), or undefined when it must be asked. Saves the request path two asynchronous hops.
+   */
+  runningNow(tenant: string, kind: ExperimentKind, target: string): { experiment: Experiment | undefined } | undefined {
+    const hit = this.#running.get(`${tenant}\u0000${kind}\u0000${target}`);
+    return hit !== undefined && hit.until > this.#clock.now() ? hit.settled : undefined;
+  }
+
   running(tenant: string, kind: ExperimentKind, target: string): Promise<Experiment | undefined> {
     const key = `${tenant}\u0000${kind}\u0000${target}`;
     const now = this.#clock.now();
@@ -177,8 +186,9 @@ export class ExperimentStore {
       .where('status', '=', 'running')
       .executeTakeFirst()
       .then((r) => (r === undefined ? undefined : toExperiment(r)));
-    const entry = { until: now + this.#cacheMs, value };
+    const entry: { until: number; value: Promise<Experiment | undefined>; settled?: { experiment: Experiment | undefined } } = { until: now + this.#cacheMs, value };
     this.#running.set(key, entry);
+    value.then((experiment) => (entry.settled = { experiment }), () => undefined);
     value.catch(() => {
       if (this.#running.get(key) === entry) this.#running.delete(key);
     });

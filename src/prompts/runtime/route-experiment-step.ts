@@ -1,5 +1,5 @@
-import type { ModelCatalog, Step } from '../../gateway/index.js';
-import type { ExperimentStore } from '../experiments/index.js';
+import type { ChatContext, ModelCatalog, Step } from '../../gateway/index.js';
+import type { Experiment, ExperimentStore } from '../experiments/index.js';
 
 /**
  * Route experiments (arms are models): right after route resolution, a route with a running experiment
@@ -8,9 +8,8 @@ import type { ExperimentStore } from '../experiments/index.js';
  * the API key, else the request itself (not sticky).
  */
 export function createRouteExperimentStep(experiments: ExperimentStore, catalog: ModelCatalog): Step {
-  return async (ctx, next) => {
+  const apply = (ctx: ChatContext, running: Experiment | undefined): void => {
     const req = ctx.req;
-    const running = await experiments.running(req.caller?.tenant ?? 'default', 'route', ctx.plan!.name);
     if (running) {
       const arm = experiments.assign(running, req.subject ?? req.caller?.keyId ?? ctx.invocationId);
       const entry = arm.model === undefined ? undefined : catalog.model(arm.model);
@@ -23,6 +22,19 @@ export function createRouteExperimentStep(experiments: ExperimentStore, catalog:
         req.experiment = { id: running.id, arm: arm.name };
       }
     }
-    await next();
+  };
+  // Not an async function: with the running experiment (or its absence) in memory, as on nearly every
+  // request, the step adds no asynchronous hop of its own.
+  return (ctx, next) => {
+    const tenant = ctx.req.caller?.tenant ?? 'default';
+    const known = experiments.runningNow(tenant, 'route', ctx.plan!.name);
+    if (known !== undefined) {
+      apply(ctx, known.experiment);
+      return next();
+    }
+    return experiments.running(tenant, 'route', ctx.plan!.name).then((running) => {
+      apply(ctx, running);
+      return next();
+    });
   };
 }

@@ -1,5 +1,5 @@
 import { StrataError } from '../../core/index.js';
-import { answerWithoutModel, type GatewayChatRequest, type GatewayChatResponse, type Step } from '../../gateway/index.js';
+import { answerWithoutModel, type ChatContext, type GatewayChatRequest, type GatewayChatResponse, type Next, type Step } from '../../gateway/index.js';
 import type { AnswerGuard, AnswerGuardVerdict } from './guard.js';
 import type { ChatGateway } from './rewrite.js';
 
@@ -27,10 +27,13 @@ interface Pending {
 export class GuardedGenerations {
   readonly #pending = new WeakMap<GatewayChatRequest, Pending>();
 
-  /** The gateway step; a pass-through for every request that `chat` did not register. */
-  readonly step: Step = async (ctx, next) => {
+  /** The gateway step; a pass-through (no asynchronous hop of its own) for every request `chat` did not register. */
+  readonly step: Step = (ctx, next) => {
     const pending = this.#pending.get(ctx.req);
-    if (pending === undefined) return next();
+    return pending === undefined ? next() : this.#guarded(ctx, next, pending);
+  };
+
+  async #guarded(ctx: ChatContext, next: Next, pending: Pending): Promise<void> {
     pending.reached = true;
     const { call } = pending;
     const trace = call.guard.trace;
@@ -49,7 +52,7 @@ export class GuardedGenerations {
     // a new result object: a cached answer must stay as it was
     if (verdict.blockedMessage !== undefined) ctx.result = { ...r, text: verdict.blockedMessage, toolCalls: [], finishReason: 'content_filter' };
     else if (verdict.text !== r.text) ctx.result = { ...r, text: verdict.text };
-  };
+  }
 
   /** `gateway.chat(req)` served by the guard step as `call` says. */
   async chat(gateway: ChatGateway, req: GatewayChatRequest, call: GuardedCall): Promise<GatewayChatResponse> {
