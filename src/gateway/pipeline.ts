@@ -404,9 +404,14 @@ export class Gateway {
     if (done.length === 0) return;
     this.#finished = [];
     for (const { rec, provider, operation } of done) {
-      this.#deps.sink?.enqueue(rec);
-      this.#deps.metrics?.observeInvocation(rec, provider, operation);
-      logInvocation(this.#deps.logger, rec);
+      // this runs outside any request: a throw here would be an uncaught exception, and the other records lost
+      try {
+        this.#deps.sink?.enqueue(rec);
+        this.#deps.metrics?.observeInvocation(rec, provider, operation);
+        logInvocation(this.#deps.logger, rec);
+      } catch (e) {
+        this.#deps.logger.error({ err: { message: (e as Error).message }, id: rec.id }, 'an invocation record could not be handed on');
+      }
     }
   };
 

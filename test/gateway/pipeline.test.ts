@@ -22,8 +22,16 @@ function setup(scripts: Record<string, Step[]>, route: Partial<CatalogConfig['ro
   const metrics = new GatewayMetrics({ defaultMetrics: false });
   const catalog = new ModelCatalog(config, (alias) => ({ chat: instances[alias] }), { metrics });
   const records: InvocationRecord[] = [];
-  const gateway = new Gateway({ catalog, hasher: new ContentHasher('k'.repeat(32)), logger: silentLogger(), metrics, sink: { enqueue: (r) => records.push(r) } });
-  return { gateway, instances, records, metrics };
+  const sink = { failNext: 0, enqueue: (r: InvocationRecord) => void records.push(r) };
+  const enqueue = (r: InvocationRecord): void => {
+    if (sink.failNext > 0) {
+      sink.failNext--;
+      throw new Error('sink exploded');
+    }
+    sink.enqueue(r);
+  };
+  const gateway = new Gateway({ catalog, hasher: new ContentHasher('k'.repeat(32)), logger: silentLogger(), metrics, sink: { enqueue } });
+  return { gateway, instances, records, metrics, sink };
 }
 
 const msg = [{ role: 'user' as const, content: 'hello there' }];
@@ -132,6 +140,18 @@ describe('gateway pipeline: retries, fallbacks, breaker', () => {
   it('unknown model or route is a 404 model_not_found', async () => {
     const { gateway } = setup({ a: [{ ok: 'x' }] });
     await expect(gateway.chat({ model: 'nope', messages: msg, params: {} })).rejects.toMatchObject({ code: 'model_not_found', status: 404 });
+  });
+
+  it('hands records on after the answer, at the end of the turn; a failing sink loses only its own record', async () => {
+    const { gateway, records, sink } = setup({ a: [{ ok: 'one' }, { ok: 'two' }, { ok: 'three' }] });
+    sink.failNext = 1;
+    await Promise.all([1, 2, 3].map(() => gateway.chat({ model: 'main', messages: msg, params: {} })));
+    // not yet: the answers went out first
+    expect(records).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    // the first record's sink call threw (logged, not thrown out of the event loop); the others arrived
+    expect(records).toHaveLength(2);
+    expect(records.every((r) => r.status === 'ok')).toBe(true);
   });
 
   it('records hashes, never content', async () => {
