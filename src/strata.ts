@@ -21,7 +21,7 @@ import {
   createRequestLimitsStep,
   type ResponseCacheStore,
   type Step,
-  outputText,
+  outputHashOf,
 } from './gateway/index.js';
 import { GatewayMetrics, createLogger, flushInvocationLog, type Logger } from './observe/index.js';
 import {
@@ -149,7 +149,7 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
       const cacheStore: ResponseCacheStore = redis
         ? new RedisResponseCache(redis, { prefix: `${prefix}cache:`, onError: () => metrics.cacheErrors.inc({ backend: 'redis' }) })
         : new MemoryResponseCache({ maxBytes: config.cache.maxBytes });
-      steps.push(createCacheStep({ store: cacheStore, catalog, clock: systemClock, logger, metrics, hashOutput: (r) => hasher.hash(outputText(r.text, r.toolCalls)) }));
+      steps.push(createCacheStep({ store: cacheStore, catalog, clock: systemClock, logger, metrics, hashOutput: (r) => outputHashOf(hasher, r) }));
     }
     const budgetRules = Object.entries(config.budgets).map(([name, b]) => ({ name, ...b }));
     if (budgetRules.length > 0) {

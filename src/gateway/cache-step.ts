@@ -12,7 +12,7 @@ import {
   type ResponseCacheStore,
 } from './cache/index.js';
 import type { ModelCatalog } from './catalog.js';
-import type { ChatContext, Step } from './pipeline.js';
+import type { ChatContext, Next, Step } from './pipeline.js';
 import type { ModelEntry, RoutePlan } from './types.js';
 
 export interface CacheStepDeps {
@@ -82,10 +82,8 @@ export function createCacheStep(deps: CacheStepDeps): Step {
     }
   };
 
-  const step: Step = async (ctx, next) => {
+  const step = async (ctx: ChatContext, next: Next, policy: NonNullable<RoutePlan['cache']>): Promise<void> => {
     const plan = ctx.plan!;
-    const policy = plan.cache;
-    if (!policy) return next();
     const { req } = ctx;
     const control = req.cacheControl;
     if (control === 'no-store' || !isCacheable(req.params, policy.mode)) {
@@ -141,7 +139,10 @@ export function createCacheStep(deps: CacheStepDeps): Step {
     else if (ctx.stream) ctx.stream = collect(ctx.stream, save);
   };
   // routes without a cache pass straight through, without an asynchronous hop of this step's own
-  return (ctx, next) => (ctx.plan!.cache ? step(ctx, next) : next());
+  return (ctx, next) => {
+    const policy = ctx.plan!.cache;
+    return policy ? step(ctx, next, policy) : next();
+  };
 }
 
 

@@ -13,4 +13,4 @@ export * from './limits/index.js';
 export { GatewayLimiter, type LimiterConfig, type ModelLease, type ModelLimits, type RateLimits } from './limiter.js';
 export { createRequestLimitsStep } from './limits-step.js';
 export { answerWithoutModel, chunkStream } from './local-answer.js';
-export { outputText } from './record.js';
+export { outputHashOf, outputText } from './record.js';

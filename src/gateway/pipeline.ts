@@ -1,7 +1,7 @@
 import {
   ContentHasher,
   StrataError,
-  clientLinkOf,
+  asClientLink,
   countMessageTokens,
   countTokens,
   newId,
@@ -18,7 +18,7 @@ import { logInvocation, type GatewayMetrics, type Logger } from '../observe/inde
 import type { ModelCatalog } from './catalog.js';
 import type { GatewayLimiter, ModelLease } from './limiter.js';
 import { invokeWithFallback, type InvokeOptions, type InvokeProgress } from './invoke.js';
-import { markAnswered, markFailed, normalisePrompt, openRecord, outputText, setUsage } from './record.js';
+import { markAnswered, markFailed, normalisePrompt, openRecord, outputHashOf, setUsage } from './record.js';
 import type {
   GatewayChatRequest,
   GatewayChatResponse,
@@ -91,8 +91,7 @@ export function inputEstimate(ctx: ChatContext): number {
 
 /** How the gateway hears that the caller went away: its ClientLink, else one over its signal. */
 export function clientOf(req: { client?: ClientLink; signal?: AbortSignal }): ClientLink | undefined {
-  if (req.client) return req.client;
-  return req.signal ? clientLinkOf(req.signal) : undefined;
+  return req.client ?? asClientLink(req.signal);
 }
 
 export type Next = () => Promise<void>;
@@ -319,7 +318,7 @@ export class Gateway {
       const r = ctx.result;
       if (ctx.cache !== 'hit') setUsage(rec, r.usage, entry.price);
       rec.latencyMs = this.#clock.now() - ctx.receivedAt;
-      rec.outputHash = ctx.outputHash?.of === r ? ctx.outputHash.hash : this.#deps.hasher.hash(outputText(r.text, r.toolCalls));
+      rec.outputHash = ctx.outputHash?.of === r ? ctx.outputHash.hash : outputHashOf(this.#deps.hasher, r);
       rec.finishReason = r.finishReason;
       this.#finish(ctx, rec, entry.provider, 'chat');
       return;

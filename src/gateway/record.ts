@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatResult, InvocationRecord, StrataError, Usage } from '../core/index.js';
+import type { ChatMessage, ChatResult, ContentHasher, InvocationRecord, StrataError, Usage } from '../core/index.js';
 import type { InvokeProgress } from './invoke.js';
 import { costUsd, type ModelPrice } from './pricing.js';
 import type { ModelEntry } from './types.js';
@@ -104,4 +104,9 @@ export function normalisePrompt(messages: ChatMessage[]): string {
 /** The text an answer's output hash covers: its text and any tool calls. */
 export function outputText(text: string, toolCalls: ChatResult['toolCalls']): string {
   return toolCalls.length === 0 ? text : text + JSON.stringify(toolCalls);
+}
+
+/** The record's keyed output hash of an answer. */
+export function outputHashOf(hasher: ContentHasher, r: ChatResult): string {
+  return hasher.hash(outputText(r.text, r.toolCalls));
 }

@@ -6,7 +6,7 @@ import type { KnowledgeBaseService } from '../rag/index.js';
 import { createReranker, parseRerankerSpec, type Reranker } from '../rag/index.js';
 import { principalOf } from './auth.js';
 import { serveRetrieve, serveRetrieveAndGenerate, serviceOf } from './kb-routes.js';
-import { abortOnClose, fromFastifyError, retryAfterSeconds } from './request-common.js';
+import { abortOnClose, retryAfterSeconds, toHandledError } from './request-common.js';
 import { parseRerankBody, rerankResponseBody } from './rerank-wire.js';
 
 export interface AgentRuntimeRoutesDeps {
@@ -81,12 +81,7 @@ function sendAwsError(reply: FastifyReply, err: StrataError, requestId: string):
 
 function awsErrorHandlers(scope: FastifyInstance, logger: Logger | undefined): void {
   scope.setErrorHandler((error, request, reply) => {
-    const err = fromFastifyError(error);
-    if (err.code === 'internal') {
-      const e = error as Error;
-      logger?.error({ err: { name: e.name, message: e.message, stack: e.stack }, path: request.routeOptions.url }, 'unhandled error');
-    }
-    void sendAwsError(reply, err, request.id);
+    void sendAwsError(reply, toHandledError(error, request, logger), request.id);
   });
 }
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { StrataError, isRecord, toStrataError } from '../core/index.js';
 import type { Gateway, GatewayChatRequest } from '../gateway/index.js';
-import { exchangeFields, fromFastifyError, retryAfterSeconds, strataHeaders } from './request-common.js';
+import { exchangeFields, retryAfterSeconds, strataHeaders, toHandledError } from './request-common.js';
 import { registerUsageRoutes } from './usage-routes.js';
 import type { GatewayMetrics, Logger } from '../observe/index.js';
 import type { Store } from '../store/index.js';
@@ -78,11 +78,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   }
 
   app.setErrorHandler((error, request, reply) => {
-    const err = fromFastifyError(error);
-    if (err.status >= 500 && err.code === 'internal') {
-      logger.error({ err: { name: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack }, path: request.routeOptions.url }, 'unhandled error');
-    }
-    void sendError(reply, err);
+    void sendError(reply, toHandledError(error, request, logger));
   });
   app.setNotFoundHandler((request, reply) => {
     void sendError(reply, new StrataError('not_found', `No route ${request.method} ${request.url.split('?')[0]}. See the README for the endpoints.`));

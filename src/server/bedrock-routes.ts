@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError } from '../core/index.js';
-import { exchangeFields, fromFastifyError, retryAfterSeconds } from './request-common.js';
+import { exchangeFields, retryAfterSeconds, toHandledError } from './request-common.js';
 import type { Gateway } from '../gateway/index.js';
 import type { Logger } from '../observe/index.js';
 import { awsErrorResponse } from '../providers/bedrock/index.js';
@@ -33,12 +33,7 @@ export function registerBedrockRoutes(app: FastifyInstance, deps: BedrockRoutesD
 
 function bedrockRoutes(scope: FastifyInstance, { gateway, logger }: BedrockRoutesDeps): void {
   scope.setErrorHandler((error, request, reply) => {
-    const err = fromFastifyError(error);
-    if (err.code === 'internal') {
-      const e = error as Error;
-      logger?.error({ err: { name: e.name, message: e.message, stack: e.stack }, path: request.routeOptions.url }, 'unhandled error');
-    }
-    void sendAwsError(reply, err, request.id);
+    void sendAwsError(reply, toHandledError(error, request, logger), request.id);
   });
   scope.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;

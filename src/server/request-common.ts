@@ -3,6 +3,7 @@ import { ClientGone, StrataError, newId, toStrataError } from '../core/index.js'
 import type { Caller, GuardrailTrace, InvocationMeta, Priority } from '../gateway/index.js';
 import { assertMayUse, assertPermission, assertTenantName, type Permission } from '../compliance/index.js';
 import { principalOf } from './auth.js';
+import type { Logger } from '../observe/index.js';
 import { TAG_KEY_PATTERN } from '../store/index.js';
 
 /** Reads `x-strata-priority` (critical | normal; absent = normal). */
@@ -98,6 +99,19 @@ export function fromFastifyError(error: unknown): StrataError {
     return new StrataError('invalid_request', e.message ?? 'Bad request.', { status: e.statusCode });
   }
   return toStrataError(error);
+}
+
+/**
+ * An error handler's first half, shared by every scope: the error in our vocabulary, and an unexpected one
+ * (code 'internal') logged with its name, message, stack and route — never the request's content.
+ */
+export function toHandledError(error: unknown, request: FastifyRequest, logger: Logger | undefined): StrataError {
+  const err = fromFastifyError(error);
+  if (err.code === 'internal') {
+    const e = error as Error;
+    logger?.error({ err: { name: e.name, message: e.message, stack: e.stack }, path: request.routeOptions.url }, 'unhandled error');
+  }
+  return err;
 }
 
 /** Retry-After (whole seconds, at least 1) for errors that carry a wait. */

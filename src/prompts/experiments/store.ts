@@ -90,13 +90,20 @@ function checkArms(kind: ExperimentKind, raw: unknown): ExperimentArm[] {
  * Experiments (A/B tests) of a tenant over a prompt's versions or a route's models, their lifecycle,
  * sticky assignment, user feedback on invocations and per-arm results from the invocation records.
  */
+/** What running() remembers of one target: the query's promise and, once it settled, its answer. */
+interface RunningMemo {
+  until: number;
+  value: Promise<Experiment | undefined>;
+  settled?: { experiment: Experiment | undefined };
+}
+
 export class ExperimentStore {
   readonly #store: Store;
   readonly #db: Kysely<StrataDatabase>;
   readonly #clock: Clock;
   readonly #cacheMs: number;
   readonly #flush: (() => Promise<void>) | undefined;
-  readonly #running = new Map<string, { until: number; value: Promise<Experiment | undefined>; settled?: { experiment: Experiment | undefined } }>();
+  readonly #running = new Map<string, RunningMemo>();
 
   constructor(store: Store, opts: ExperimentStoreOptions = {}) {
     this.#store = store;
@@ -186,7 +193,7 @@ export class ExperimentStore {
       .where('status', '=', 'running')
       .executeTakeFirst()
       .then((r) => (r === undefined ? undefined : toExperiment(r)));
-    const entry: { until: number; value: Promise<Experiment | undefined>; settled?: { experiment: Experiment | undefined } } = { until: now + this.#cacheMs, value };
+    const entry: RunningMemo = { until: now + this.#cacheMs, value };
     this.#running.set(key, entry);
     value.then((experiment) => (entry.settled = { experiment }), () => undefined);
     value.catch(() => {

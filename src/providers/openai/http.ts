@@ -135,13 +135,7 @@ export function postJsonText(pool: Pool, path: string, headers: Record<string, s
         resolve(res);
         return;
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(res.text) as unknown;
-      } catch {
-        parsed = res.text;
-      }
-      reject(mapOpenAIError(res.statusCode, parsed, res.headers));
+      reject(errorResponse(res.statusCode, res.text, res.headers));
     };
     signal?.addEventListener('abort', onAbort);
     pool.dispatch(
@@ -188,16 +182,22 @@ export async function postJson(
     throw transportError(e, signal);
   }
   if (res.statusCode >= 200 && res.statusCode < 300) return res;
-  let parsed: unknown;
+  let text: string;
   try {
-    const text = await res.body.text();
-    try {
-      parsed = JSON.parse(text) as unknown;
-    } catch {
-      parsed = text;
-    }
+    text = await res.body.text();
   } catch (e) {
     throw transportError(e, signal);
   }
-  throw mapOpenAIError(res.statusCode, parsed, res.headers);
+  throw errorResponse(res.statusCode, text, res.headers);
+}
+
+/** A non-2xx answer as a StrataError: its body read as JSON when it is JSON, as text otherwise. */
+function errorResponse(status: number, text: string, headers: IncomingHttpHeaders): StrataError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text) as unknown;
+  } catch {
+    parsed = text;
+  }
+  return mapOpenAIError(status, parsed, headers);
 }
