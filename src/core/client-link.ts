@@ -17,12 +17,31 @@ export class ClientGone implements ClientLink {
   #gone = false;
   #listeners: (() => void)[] | undefined;
   #controller: AbortController | undefined;
+  #watch: ((goAway: () => void) => void) | undefined;
+
+  /**
+   * `watch`, when given, starts watching the caller on first use of `gone`, `onGone` or `signal` (most requests
+   * never ask, e.g. cache hits: no listener is added for them); it must call `goAway` at once when the caller has
+   * already left.
+   */
+  constructor(watch?: (goAway: () => void) => void) {
+    this.#watch = watch;
+  }
+
+  #watching(): void {
+    const watch = this.#watch;
+    if (watch === undefined) return;
+    this.#watch = undefined;
+    watch(() => this.goAway());
+  }
 
   get gone(): boolean {
+    this.#watching();
     return this.#gone;
   }
 
   onGone(cb: () => void): () => void {
+    this.#watching();
     if (this.#gone) return noop;
     (this.#listeners ??= []).push(cb);
     return () => {
@@ -34,6 +53,7 @@ export class ClientGone implements ClientLink {
   }
 
   get signal(): AbortSignal {
+    this.#watching();
     if (!this.#controller) {
       this.#controller = new AbortController();
       if (this.#gone) this.#controller.abort();

@@ -5,7 +5,7 @@ import { exchangeFields, retryAfterSeconds, strataHeaders, toHandledError } from
 import { registerUsageRoutes } from './usage-routes.js';
 import type { GatewayMetrics, Logger } from '../observe/index.js';
 import type { Store } from '../store/index.js';
-import { ChunkEncoder, chatCompletionBody, openAIErrorBody, parseChatBody } from './openai-wire.js';
+import { ChunkEncoder, chatCompletionJson, JSON_CONTENT_TYPE, openAIErrorBody, parseChatBody } from './openai-wire.js';
 import { parseEmbeddingBody, embeddingResponseBody } from './embeddings-wire.js';
 import { registerBedrockRoutes } from './bedrock-routes.js';
 import { registerAuth } from './auth.js';
@@ -114,7 +114,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseChatBody(request.body);
-    // Object.assign keeps the fields' lazy signal getter (a spread would read it)
+    // Object.assign keeps the fields' lazy signal getter (a spread would drop it)
     const common: GatewayChatRequest = Object.assign(exchangeFields(request, reply), { model: body.model, messages: body.messages, params: body.params });
     const variables = (request.body as Record<string, unknown>).strata_variables;
     if (variables !== undefined && variables !== null) {
@@ -125,7 +125,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
       const { meta, result } = await gateway.chat(common);
-      return reply.headers(strataHeaders(meta)).send(chatCompletionBody(meta, result, created));
+      return reply.headers(strataHeaders(meta)).type(JSON_CONTENT_TYPE).send(chatCompletionJson(meta, result, created));
     }
     const { meta, chunks } = await gateway.stream(common);
     const raw = reply.raw;

@@ -66,7 +66,7 @@ function bedrockRoutes(scope: FastifyInstance, { gateway, logger }: BedrockRoute
 function gatewayRequest(request: FastifyRequest<{ Params: { modelId: string } }>, reply: FastifyReply) {
   const receivedAt = Date.now();
   const body = parseConverseBody(request.body);
-  // Object.assign keeps the fields' lazy signal getter (a spread would read it)
+  // Object.assign keeps the fields' lazy signal getter (a spread would drop it)
   return Object.assign(exchangeFields(request, reply), { model: request.params.modelId, messages: body.messages, params: body.params, receivedAt });
 }
 

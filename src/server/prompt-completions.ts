@@ -3,7 +3,7 @@ import { StrataError, isRecord, toStrataError, type ChatMessage } from '../core/
 import type { Gateway, GatewayChatRequest } from '../gateway/index.js';
 import { renderPrompt, type PromptRef } from '../prompts/index.js';
 import type { PromptRuntime } from '../prompts/runtime/index.js';
-import { ChunkEncoder, chatCompletionBody, parseChatBody } from './openai-wire.js';
+import { ChunkEncoder, chatCompletionJson, JSON_CONTENT_TYPE, parseChatBody } from './openai-wire.js';
 import { exchangeFields, strataHeaders } from './request-common.js';
 
 export interface PromptCompletionTarget {
@@ -68,7 +68,7 @@ export async function servePromptCompletion(request: FastifyRequest, reply: Fast
   }
   const chatMessages: ChatMessage[] = rendered.messages.map((m) => ({ role: m.role, content: m.content }));
   if (extra) chatMessages.push(...parsed.messages);
-  // Object.assign keeps the fields' lazy signal getter (a spread would read it)
+  // Object.assign keeps the fields' lazy signal getter (a spread would drop it)
   const req: GatewayChatRequest = Object.assign(fields, {
     model: target,
     messages: chatMessages,
@@ -83,7 +83,7 @@ export async function servePromptCompletion(request: FastifyRequest, reply: Fast
   const created = Math.floor(Date.now() / 1000);
   if (!parsed.stream) {
     const { meta, result } = await t.gateway.chat(req);
-    return reply.headers(strataHeaders(meta)).send(chatCompletionBody(meta, result, created));
+    return reply.headers(strataHeaders(meta)).type(JSON_CONTENT_TYPE).send(chatCompletionJson(meta, result, created));
   }
   const { meta, chunks } = await t.gateway.stream(req);
   const out = reply.raw;

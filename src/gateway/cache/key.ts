@@ -18,47 +18,59 @@ export interface ResponseCacheKeyInput {
 }
 
 /**
- * Exact-match cache key: hex SHA-256 over a canonical, versioned encoding of the request. Every object built
- * here lists its keys in sorted order and holds only strings, numbers and arrays of those, so JSON.stringify
- * encodes it canonically (half the cost of canonicalJson); the parts that carry caller-written objects (tool
- * schemas, tool choice) are canonicalised on their own and enter as strings.
+ * Exact-match cache key: hex SHA-256 over a canonical, versioned encoding of the request: the JSON text of
+ * { messages, model, params, route, tenant, v } with every object's keys in sorted order and absent fields
+ * left out. The text is written directly (no intermediate objects; ~2x cheaper than JSON.stringify of built
+ * objects, which gave exactly the same text); the parts that carry caller-written objects (tool schemas, tool
+ * choice) are canonicalised on their own and enter as strings.
  */
 export function responseCacheKey(input: ResponseCacheKeyInput): string {
-  const encoded = JSON.stringify({
-    messages: input.messages.map(encodeMessage),
-    model: input.model,
-    params: encodeParams(input.params),
-    route: input.route,
-    tenant: input.tenant,
-    v: KEY_VERSION,
-  });
-  return sha256Hex(encoded);
+  let text = '{"messages":[';
+  const messages = input.messages;
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0) text += ',';
+    text += encodeMessage(messages[i]!);
+  }
+  text += `],"model":${json(input.model)},"params":${encodeParams(input.params)},"route":${json(input.route)},"tenant":${json(input.tenant)},"v":${json(KEY_VERSION)}}`;
+  return sha256Hex(text);
 }
 
-// Return types list every field (Record makes optional ones required): adding a field to ChatMessage
-// or ChatParams fails type-checking here until someone decides whether it changes the answer,
-// instead of it being silently left out of the key.
-function encodeMessage(m: ChatMessage): Record<keyof ChatMessage, unknown> {
+// Every field of ChatMessage and ChatParams is listed here: adding one fails type-checking until someone
+// decides whether it changes the answer, instead of it being silently left out of the key.
+type MessageFields = 'content' | 'name' | 'role' | 'toolCallId' | 'toolCalls';
+type ParamFields = 'maxTokens' | 'stop' | 'temperature' | 'toolChoice' | 'tools' | 'topP';
+const everyMessageField: [Exclude<keyof ChatMessage, MessageFields>] extends [never] ? true : never = true;
+const everyParamField: [Exclude<keyof ChatParams, ParamFields>] extends [never] ? true : never = true;
+void everyMessageField;
+void everyParamField;
+
+const json = (v: unknown): string | undefined => JSON.stringify(v);
+
+/** `,"name":value` (or without the comma when first) for a defined value, as JSON.stringify writes a field */
+function field(fields: string, name: string, value: unknown): string {
+  if (value === undefined) return fields;
+  return `${fields}${fields === '' ? '' : ','}"${name}":${json(value)}`;
+}
+
+function encodeMessage(m: ChatMessage): string {
   // content is kept exactly: whitespace can change what a model answers
-  return {
-    content: m.content,
-    name: m.name,
-    role: m.role,
-    toolCallId: m.toolCallId,
-    toolCalls: nonEmpty(m.toolCalls)?.map((c: ToolCall) => ({ arguments: c.arguments, id: c.id, name: c.name })),
-  };
+  let f = field('', 'content', m.content);
+  f = field(f, 'name', m.name);
+  f = field(f, 'role', m.role);
+  f = field(f, 'toolCallId', m.toolCallId);
+  f = field(f, 'toolCalls', nonEmpty(m.toolCalls)?.map((c: ToolCall) => ({ arguments: c.arguments, id: c.id, name: c.name })));
+  return `{${f}}`;
 }
 
-function encodeParams(p: ChatParams): Record<keyof ChatParams, unknown> {
-  return {
-    maxTokens: p.maxTokens,
-    // an empty list means the same as none; both must share an entry
-    stop: nonEmpty(p.stop),
-    temperature: p.temperature,
-    toolChoice: p.toolChoice === undefined ? undefined : canonicalJson(p.toolChoice),
-    tools: p.tools === undefined || p.tools.length === 0 ? undefined : canonicalJson(p.tools),
-    topP: p.topP,
-  };
+function encodeParams(p: ChatParams): string {
+  let f = field('', 'maxTokens', p.maxTokens);
+  // an empty list means the same as none; both must share an entry
+  f = field(f, 'stop', nonEmpty(p.stop));
+  f = field(f, 'temperature', p.temperature);
+  f = field(f, 'toolChoice', p.toolChoice === undefined ? undefined : canonicalJson(p.toolChoice));
+  f = field(f, 'tools', p.tools === undefined || p.tools.length === 0 ? undefined : canonicalJson(p.tools));
+  f = field(f, 'topP', p.topP);
+  return `{${f}}`;
 }
 
 function nonEmpty<T>(list: T[] | undefined): T[] | undefined {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, ChatParams } from '../../../src/core/index.js';
+import { seededRandom, type ChatMessage, type ChatParams } from '../../../src/core/index.js';
 import { responseCacheKey, type ResponseCacheKeyInput } from '../../../src/gateway/cache/index.js';
 
 const weatherTool = {
@@ -34,6 +35,47 @@ function withMessage(index: number, change: (m: ChatMessage) => void): (input: R
 }
 
 describe('responseCacheKey', () => {
+  it('keeps the v2 encoding: the same digests as when v2 was introduced (entries stored earlier still hit)', () => {
+    expect(responseCacheKey(baseInput())).toBe('144dccfa0a7517db3ce877238f78bbfb4426ba85342ed94a0455e59eaf63867b');
+    const odd = { tenant: 'default', route: 'bench', model: 'up', messages: [{ role: 'user' as const, content: 'Hé "quoted" \\ \u2028 😀' }], params: { temperature: 0 } };
+    expect(responseCacheKey(odd)).toBe('d5b62c49ec0b852d0283ecc70a606cdae9d99e31c99dd5407db211ff42eeb4a0');
+  });
+
+  it('hashes exactly the JSON text of the sorted request object, absent fields left out', () => {
+    const reference = (i: ResponseCacheKeyInput): string =>
+      createHash('sha256')
+        .update(
+          JSON.stringify({
+            messages: i.messages.map((m) => ({ content: m.content, name: m.name, role: m.role, toolCallId: m.toolCallId, toolCalls: m.toolCalls?.length ? m.toolCalls.map((c) => ({ arguments: c.arguments, id: c.id, name: c.name })) : undefined })),
+            model: i.model,
+            params: { maxTokens: i.params.maxTokens, stop: i.params.stop?.length ? i.params.stop : undefined, temperature: i.params.temperature, topP: i.params.topP },
+            route: i.route,
+            tenant: i.tenant,
+            v: 'strata.response-cache.v2',
+          }),
+        )
+        .digest('hex');
+    const random = seededRandom(7);
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const texts = ['', 'hi', ' spaced  out ', 'quote " and \\ backslash', 'line\nbreak\ttab', 'ünïcødé ✓ 😀', '\u0000\u001f control'];
+    for (let n = 0; n < 200; n++) {
+      const messages: ChatMessage[] = Array.from({ length: 1 + Math.floor(random() * 4) }, () => {
+        const m: ChatMessage = { role: pick(['system', 'user', 'assistant', 'tool'] as const), content: pick(texts) };
+        if (random() < 0.3) m.name = pick(texts);
+        if (random() < 0.3) m.toolCallId = `call_${n}`;
+        if (random() < 0.3) m.toolCalls = random() < 0.5 ? [] : [{ id: `c${n}`, name: 'f', arguments: pick(texts) }];
+        return m;
+      });
+      const params: ChatParams = {};
+      if (random() < 0.5) params.temperature = pick([0, 0.5, 1]);
+      if (random() < 0.5) params.topP = pick([0.9, 1]);
+      if (random() < 0.5) params.maxTokens = pick([1, 256, 4096]);
+      if (random() < 0.5) params.stop = random() < 0.5 ? [] : [pick(texts)];
+      const input = { tenant: pick(['acme', 'a"b']), route: pick(['r', 'sup/port']), model: pick(['m', 'claude-haiku']), messages, params };
+      expect(responseCacheKey(input)).toBe(reference(input));
+    }
+  });
+
   it('is a stable hex SHA-256 for the same request', () => {
     const a = responseCacheKey(baseInput());
     expect(a).toMatch(/^[0-9a-f]{64}$/);
