@@ -48,11 +48,45 @@ interface ModelGate {
 
 const MINUTE = 60;
 
-function rateBuckets(prefix: string, who: string, l: RateLimits | undefined, tokens: number): BucketSpec[] {
-  const out: BucketSpec[] = [];
-  if (!l) return out;
-  if (l.rpm !== undefined) out.push({ key: `${prefix}:rpm`, capacity: l.rpm, refillPerSec: l.rpm / MINUTE, cost: 1, label: `${who} requests/minute (${l.rpm})` });
-  if (l.tpm !== undefined) out.push({ key: `${prefix}:tpm`, capacity: l.tpm, refillPerSec: l.tpm / MINUTE, cost: tokens, label: `${who} tokens/minute (${l.tpm})` });
+/** An owner's (tenant's, key's, model's) bucket keys and labels: the same for every request. */
+interface BucketNames {
+  rpmKey: string;
+  rpmLabel: string;
+  tpmKey: string;
+  tpmLabel: string;
+}
+
+/**
+ * Bucket keys and labels by owner, kept rather than written per request: the stores look buckets up by key,
+ * and a key built by concatenation is a new string to flatten and hash every time. Looked up by the owner's
+ * name as it arrives (the same string objects request after request). Bounded: cleared when full.
+ */
+class BucketNameCache {
+  readonly #byName = new Map<string, BucketNames>();
+  constructor(
+    readonly prefix: string,
+    readonly who: (name: string) => string,
+  ) {}
+
+  get(name: string, l: RateLimits): BucketNames {
+    let n = this.#byName.get(name);
+    if (n === undefined) {
+      const owner = `${this.prefix}${name}`;
+      const w = this.who(name);
+      n = { rpmKey: `${owner}:rpm`, rpmLabel: `${w} requests/minute (${l.rpm})`, tpmKey: `${owner}:tpm`, tpmLabel: `${w} tokens/minute (${l.tpm})` };
+      if (this.#byName.size >= 10_000) this.#byName.clear();
+      this.#byName.set(name, n);
+    }
+    return n;
+  }
+}
+
+/** The buckets of `l` for one request, appended to `out`. */
+function rateBuckets(names: BucketNameCache, name: string, l: RateLimits | undefined, tokens: number, out: BucketSpec[] = []): BucketSpec[] {
+  if (!l || (l.rpm === undefined && l.tpm === undefined)) return out;
+  const n = names.get(name, l);
+  if (l.rpm !== undefined) out.push({ key: n.rpmKey, capacity: l.rpm, refillPerSec: l.rpm / MINUTE, cost: 1, label: n.rpmLabel });
+  if (l.tpm !== undefined) out.push({ key: n.tpmKey, capacity: l.tpm, refillPerSec: l.tpm / MINUTE, cost: tokens, label: n.tpmLabel });
   return out;
 }
 
@@ -101,6 +135,9 @@ export class GatewayLimiter {
   readonly #pending = new Map<string, BucketCharge>();
   #flushScheduled = false;
   readonly #batchCharges: boolean;
+  readonly #tenantNames = new BucketNameCache('t:', (t) => `tenant '${t}'`);
+  readonly #keyNames = new BucketNameCache('k:', (k) => `API key ${k}`);
+  readonly #modelNames = new BucketNameCache('m:', (m) => `model '${m}'`);
 
   /**
    * `batchCharges`: send the after-the-fact token corrections of one event-loop turn as one call. Worth it
@@ -153,10 +190,9 @@ export class GatewayLimiter {
    * 429 rate_limited naming the limit. Returns the reconciliation to run with the actual token count.
    */
   async admitRequest(tenant: string, keyId: string | undefined, estimate: number): Promise<(actualTokens: number) => void> {
-    const buckets = [
-      ...rateBuckets(`t:${tenant}`, `tenant '${tenant}'`, tenantLimits(this.#cfg.tenants, tenant), estimate),
-      ...(keyId === undefined ? [] : rateBuckets(`k:${keyId}`, `API key ${keyId}`, this.#cfg.keys, estimate)),
-    ];
+    // a tenant's limits are its own entry or '*': the cache is per tenant name either way
+    const buckets = rateBuckets(this.#tenantNames, tenant, tenantLimits(this.#cfg.tenants, tenant), estimate);
+    if (keyId !== undefined) rateBuckets(this.#keyNames, keyId, this.#cfg.keys, estimate, buckets);
     if (buckets.length === 0) return () => undefined;
     const r = await this.#rates.take(buckets, this.#clock.now());
     if (!r.ok) {
@@ -194,7 +230,7 @@ export class GatewayLimiter {
       }
     }
     try {
-      const buckets = rateBuckets(`m:${entry.alias}`, `model '${entry.alias}'`, gate.limits, estimate);
+      const buckets = rateBuckets(this.#modelNames, entry.alias, gate.limits, estimate);
       while (buckets.length > 0) {
         const r = await this.#rates.take(buckets, this.#clock.now());
         if (r.ok) break;

@@ -86,10 +86,6 @@ function checkArms(kind: ExperimentKind, raw: unknown): ExperimentArm[] {
   return arms;
 }
 
-/**
- * Experiments (A/B tests) of a tenant over a prompt's versions or a route's models, their lifecycle,
- * sticky assignment, user feedback on invocations and per-arm results from the invocation records.
- */
 /** What running() remembers of one target: the query's promise and, once it settled, its answer. */
 interface RunningMemo {
   until: number;
@@ -97,13 +93,54 @@ interface RunningMemo {
   settled?: { experiment: Experiment | undefined };
 }
 
+/**
+ * The running-experiment memo by (kind, tenant, target), one Map per level: the names arrive as the same
+ * string objects request after request, so a lookup builds and hashes no new key string (a joined key cost
+ * measurably on the request path). Bounded: cleared when it holds MAX_CACHED entries.
+ */
+class RunningMemos {
+  readonly #byKind = new Map<ExperimentKind, Map<string, Map<string, RunningMemo>>>();
+  #size = 0;
+
+  get(tenant: string, kind: ExperimentKind, target: string): RunningMemo | undefined {
+    return this.#byKind.get(kind)?.get(tenant)?.get(target);
+  }
+
+  set(tenant: string, kind: ExperimentKind, target: string, entry: RunningMemo): void {
+    if (this.#size >= MAX_CACHED) this.clear();
+    let byTenant = this.#byKind.get(kind);
+    if (byTenant === undefined) this.#byKind.set(kind, (byTenant = new Map()));
+    let byTarget = byTenant.get(tenant);
+    if (byTarget === undefined) byTenant.set(tenant, (byTarget = new Map()));
+    if (!byTarget.has(target)) this.#size++;
+    byTarget.set(target, entry);
+  }
+
+  /** forgets `entry` if it is still the one kept for these names */
+  delete(tenant: string, kind: ExperimentKind, target: string, entry: RunningMemo): void {
+    const byTarget = this.#byKind.get(kind)?.get(tenant);
+    if (byTarget?.get(target) !== entry) return;
+    byTarget.delete(target);
+    this.#size--;
+  }
+
+  clear(): void {
+    this.#byKind.clear();
+    this.#size = 0;
+  }
+}
+
+/**
+ * Experiments (A/B tests) of a tenant over a prompt's versions or a route's models, their lifecycle,
+ * sticky assignment, user feedback on invocations and per-arm results from the invocation records.
+ */
 export class ExperimentStore {
   readonly #store: Store;
   readonly #db: Kysely<StrataDatabase>;
   readonly #clock: Clock;
   readonly #cacheMs: number;
   readonly #flush: (() => Promise<void>) | undefined;
-  readonly #running = new Map<string, RunningMemo>();
+  readonly #running = new RunningMemos();
 
   constructor(store: Store, opts: ExperimentStoreOptions = {}) {
     this.#store = store;
@@ -173,16 +210,14 @@ export class ExperimentStore {
    * running), or undefined when it must be asked. Saves the request path two asynchronous hops.
    */
   runningNow(tenant: string, kind: ExperimentKind, target: string): { experiment: Experiment | undefined } | undefined {
-    const hit = this.#running.get(`${tenant}\u0000${kind}\u0000${target}`);
+    const hit = this.#running.get(tenant, kind, target);
     return hit !== undefined && hit.until > this.#clock.now() ? hit.settled : undefined;
   }
 
   running(tenant: string, kind: ExperimentKind, target: string): Promise<Experiment | undefined> {
-    const key = `${tenant}\u0000${kind}\u0000${target}`;
     const now = this.#clock.now();
-    const hit = this.#running.get(key);
+    const hit = this.#running.get(tenant, kind, target);
     if (hit !== undefined && hit.until > now) return hit.value;
-    if (this.#running.size >= MAX_CACHED) this.#running.clear();
     // The promise itself is cached, so a burst of requests shares one query.
     const value = this.#db
       .selectFrom('experiments')
@@ -194,11 +229,9 @@ export class ExperimentStore {
       .executeTakeFirst()
       .then((r) => (r === undefined ? undefined : toExperiment(r)));
     const entry: RunningMemo = { until: now + this.#cacheMs, value };
-    this.#running.set(key, entry);
+    this.#running.set(tenant, kind, target, entry);
     value.then((experiment) => (entry.settled = { experiment }), () => undefined);
-    value.catch(() => {
-      if (this.#running.get(key) === entry) this.#running.delete(key);
-    });
+    value.catch(() => this.#running.delete(tenant, kind, target, entry));
     return value;
   }
 
