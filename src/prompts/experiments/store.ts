@@ -109,9 +109,9 @@ class RunningMemos {
   set(tenant: string, kind: ExperimentKind, target: string, entry: RunningMemo): void {
     if (this.#size >= MAX_CACHED) this.clear();
     let byTenant = this.#byKind.get(kind);
-    if (byTenant === undefined) this.#byKind.set(kind, (byTenant = new Map()));
+    if (byTenant === undefined) this.#byKind.set(kind, (byTenant = new Map<string, Map<string, RunningMemo>>()));
     let byTarget = byTenant.get(tenant);
-    if (byTarget === undefined) byTenant.set(tenant, (byTarget = new Map()));
+    if (byTarget === undefined) byTenant.set(tenant, (byTarget = new Map<string, RunningMemo>()));
     if (!byTarget.has(target)) this.#size++;
     byTarget.set(target, entry);
   }
