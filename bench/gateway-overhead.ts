@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
+import { removeRedisKeys } from './lib/redis-keys.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 3000);
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
   };
   const strataGateway = await serve('gateway', { STRATA_REDIS_URL: '' }, { config: gatewayConfig, noAuth: true });
   const strata = await serve('memory', { STRATA_REDIS_URL: '' });
-  const strataRedis = await serve('redis', { STRATA_REDIS_URL: redisUrl, STRATA_REDIS_PREFIX: `strata-bench-${process.pid}:` });
+  const redisPrefix = `strata-bench-${process.pid}:`;
+  const strataRedis = await serve('redis', { STRATA_REDIS_URL: redisUrl, STRATA_REDIS_PREFIX: redisPrefix });
   // its own process: after the miss scenario the first server holds 64 MB of cached answers and a large
   // record table, which would measure that state rather than the hit path
   const strataHits = await serve('hits', { STRATA_REDIS_URL: '' });
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all([stop(strataGateway.child), stop(strata.child), stop(strataRedis.child), stop(strataHits.child), stop(proxy.child), stop(sim.child)]);
+    await removeRedisKeys(redisUrl, redisPrefix);
     rmSync(home, { recursive: true, force: true });
   }
   const round = (x: number): number => Math.round(x * 1000) / 1000;
