@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.strata/**', 'bench/results/**', '.scratch/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.strata/**', 'bench/results/**', '.scratch/**', 'bench/.before/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
