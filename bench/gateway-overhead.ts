@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
 import { removeRedisKeys } from './lib/redis-keys.js';
+import { everythingOnConfig, startSimulator, urlLine } from './lib/scenario.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 3000);
@@ -29,11 +30,6 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-const urlLine = (line: string): string | undefined => {
-  if (!line.startsWith('{"url"')) return undefined;
-  return (JSON.parse(line) as { url: string }).url;
-};
-
 /** The start line of `strata serve --json`: its URL and the admin key a first start creates. */
 const serveLine = (line: string): { url: string; key: string } | undefined => {
   if (!line.startsWith('{"url"')) return undefined;
@@ -41,14 +37,6 @@ const serveLine = (line: string): { url: string; key: string } | undefined => {
   if (!j.adminKey) throw new Error('strata serve printed no admin key: is STRATA_HOME fresh?');
   return { url: j.url, key: j.adminKey };
 };
-
-// Limits far above what the benchmark reaches: every request goes through the buckets and the queue, none waits.
-const LIMITS = `limits:
-  tenants: { '*': { rpm: 100000000, tpm: 100000000000 } }
-  keys: { rpm: 100000000, tpm: 100000000000 }
-`;
-const upstreamModel = (simUrl: string): string =>
-  `  up: { provider: openai, id: sim-model, endpoint: "${simUrl}/v1", pricing: { input: 3, output: 15 }, limits: { rpm: 100000000, tpm: 100000000000, concurrency: 1000 } }\n`;
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'strata-bench-'));
@@ -59,12 +47,9 @@ async function main(): Promise<void> {
   const DRIVER = pinned ? '0' : undefined;
   if (pinned) pin(process.pid, '0');
   const tsx = ['--import', 'tsx'];
-  const sim = await spawnUntil(['dist/cli/main.js', 'simulate', '--protocol', 'openai', '--port', '0', '--json', '--answer', 'The gateway adds little overhead.'], {}, urlLine, DRIVER);
+  const sim = await startSimulator(DRIVER);
   const config = join(home, 'strata.yaml');
-  writeFileSync(
-    config,
-    `models:\n${upstreamModel(sim.value)}routes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000, cache: { ttlSeconds: 3600 } }\n${LIMITS}`,
-  );
+  writeFileSync(config, everythingOnConfig(sim.value));
   // the gateway issue's pipeline alone: route resolution, retry/breaker/fallback, hashes, cost, metrics, log
   // line and SQLite record — no API keys, limits or cache (those came with the control-layer issue)
   const gatewayConfig = join(home, 'gateway.yaml');

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
 import { removeRedisKeys } from './lib/redis-keys.js';
+import { everythingOnConfig, startSimulator } from './lib/scenario.js';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'hit';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -31,15 +32,9 @@ function cpuSeconds(pid: number | undefined): number {
 const home = mkdtempSync(join(tmpdir(), 'strata-paired-'));
 const pinned = canPin();
 if (pinned) pin(process.pid, '0');
-const urlLine = (line: string): string | undefined => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string }).url : undefined);
-const sim = await spawnUntil(['dist/cli/main.js', 'simulate', '--protocol', 'openai', '--port', '0', '--json', '--answer', 'The gateway adds little overhead.'], {}, urlLine, pinned ? '0' : undefined);
+const sim = await startSimulator(pinned ? '0' : undefined);
 const config = join(home, 'strata.yaml');
-writeFileSync(
-  config,
-  `models:\n  up: { provider: openai, id: sim-model, endpoint: "${sim.value}/v1", pricing: { input: 3, output: 15 }, limits: { rpm: 100000000, tpm: 100000000000, concurrency: 1000 } }\n` +
-    `routes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000, cache: { ttlSeconds: 3600 } }\n` +
-    `limits:\n  tenants: { '*': { rpm: 100000000, tpm: 100000000000 } }\n  keys: { rpm: 100000000, tpm: 100000000000 }\n`,
-);
+writeFileSync(config, everythingOnConfig(sim.value));
 const builds = { before: before, after: 'dist' };
 const servers: { name: string; server: { child: ChildProcess; value: { url: string; adminKey: string } } }[] = [];
 for (const [name, dir] of Object.entries(builds)) {

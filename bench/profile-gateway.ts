@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
+import { everythingOnConfig, startSimulator } from './lib/scenario.js';
 
 interface Node {
   id: number;
@@ -17,15 +18,9 @@ const scenario = process.env.BENCH_SCENARIO ?? 'miss';
 const home = mkdtempSync(join(tmpdir(), 'strata-prof-'));
 const pinned = canPin();
 if (pinned) pin(process.pid, '0');
-const urlLine = (line: string): string | undefined => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string }).url : undefined);
-const sim = await spawnUntil(['dist/cli/main.js', 'simulate', '--protocol', 'openai', '--port', '0', '--json', '--answer', 'The gateway adds little overhead.'], {}, urlLine, pinned ? '0' : undefined);
+const sim = await startSimulator(pinned ? '0' : undefined);
 const config = join(home, 'strata.yaml');
-writeFileSync(
-  config,
-  `models:\n  up: { provider: openai, id: sim-model, endpoint: "${sim.value}/v1", pricing: { input: 3, output: 15 }, limits: { rpm: 100000000, tpm: 100000000000, concurrency: 1000 } }\n` +
-    `routes:\n  bench: { models: [up], attemptTimeoutMs: 10000, cache: { ttlSeconds: 3600 } }\n` +
-    `limits:\n  tenants: { '*': { rpm: 100000000, tpm: 100000000000 } }\n  keys: { rpm: 100000000, tpm: 100000000000 }\n`,
-);
+writeFileSync(config, everythingOnConfig(sim.value));
 const profDir = join(home, 'prof');
 const strata = await spawnUntil(
   ['--cpu-prof', '--cpu-prof-dir', profDir, 'dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'],
