@@ -10,3 +10,4 @@ export * from './tenant.js';
 export * from './suggest.js';
 export * from './seeded-random.js';
 export * from './client-link.js';
+export * from './json-text.js';

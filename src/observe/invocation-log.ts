@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { InvocationRecord } from '../core/index.js';
+import { jsonString, recordJson, type InvocationRecord } from '../core/index.js';
 
 interface RawStream {
   write(line: string): unknown;
@@ -10,7 +10,7 @@ interface Batch {
   scheduled: boolean;
 }
 
-const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
+const str = (v: string | null): string => (v === null ? 'null' : jsonString(v));
 /**
  * For the fields that repeat from request to request (tenant, route, model, status, key id…): their JSON,
  * remembered. A Map lookup of a string whose hash V8 already keeps is several times cheaper than encoding it
@@ -23,7 +23,7 @@ const known = (v: string | null): string => {
   let e = encoded.get(v);
   if (e === undefined) {
     if (encoded.size >= MAX_ENCODED) encoded.clear();
-    e = JSON.stringify(v);
+    e = jsonString(v);
     encoded.set(v, e);
   }
   return e;
@@ -64,7 +64,7 @@ export function logInvocation(logger: Logger, rec: InvocationRecord): void {
     `,"inputTokens":${rec.inputTokens},"outputTokens":${rec.outputTokens},"cacheReadTokens":${rec.cacheReadTokens}` +
     `,"cacheWriteTokens":${rec.cacheWriteTokens},"latencyMs":${rec.latencyMs},"ttftMs":${rec.ttftMs ?? 'null'}` +
     `,"promptHash":${str(rec.promptHash)},"outputHash":${str(rec.outputHash)},"finishReason":${known(rec.finishReason)}` +
-    `,"tags":${JSON.stringify(rec.tags)},"costUsd":${rec.costUsd ?? 'null'},"keyId":${known(rec.keyId)}` +
+    `,"tags":${recordJson(rec.tags)},"costUsd":${rec.costUsd ?? 'null'},"keyId":${known(rec.keyId)}` +
     `,"cache":${known(rec.cache)},"downgradedBy":${known(rec.downgradedBy)},"prompt":${known(rec.prompt)}` +
     `,"experiment":${known(rec.experiment)},"arm":${known(rec.arm)}}\n`;
   let batch = batches.get(stream);

@@ -1,4 +1,4 @@
-import { isRecord, StrataError, type ChatChunk, type ChatMessage, type ChatParams, type ChatResult, type ToolChoice, type ToolSpec } from '../core/index.js';
+import { isRecord, jsonString, StrataError, type ChatChunk, type ChatMessage, type ChatParams, type ChatResult, type ToolChoice, type ToolSpec } from '../core/index.js';
 import type { InvocationMeta } from '../gateway/index.js';
 
 /** The OpenAI error body: `{ error: { message, type, param, code } }`. */
@@ -149,13 +149,13 @@ const jsonNumber = (n: number): string => (Number.isFinite(n) ? String(n) : 'nul
  */
 export function chatCompletionJson(meta: InvocationMeta, result: ChatResult, created: number): string {
   const hasTools = result.toolCalls.length > 0;
-  const content = hasTools && result.text === '' ? 'null' : JSON.stringify(result.text);
+  const content = hasTools && result.text === '' ? 'null' : jsonString(result.text);
   const toolCalls = hasTools
     ? `,"tool_calls":${JSON.stringify(result.toolCalls.map((tc) => ({ id: tc.id, type: 'function', function: { name: tc.name, arguments: tc.arguments } })))}`
     : '';
   return (
-    `{"id":${JSON.stringify(`chatcmpl-${meta.invocationId}`)},"object":"chat.completion","created":${jsonNumber(created)},"model":${JSON.stringify(meta.model)}` +
-    `,"choices":[{"index":0,"message":{"role":"assistant","content":${content},"refusal":null${toolCalls}},"finish_reason":${JSON.stringify(result.finishReason)},"logprobs":null}]` +
+    `{"id":${jsonString(`chatcmpl-${meta.invocationId}`)},"object":"chat.completion","created":${jsonNumber(created)},"model":${jsonString(meta.model)}` +
+    `,"choices":[{"index":0,"message":{"role":"assistant","content":${content},"refusal":null${toolCalls}},"finish_reason":${jsonString(result.finishReason)},"logprobs":null}]` +
     `,"usage":${usageJson(result.usage)}}`
   );
 }

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Selectable } from 'kysely';
-import { StrataError, type FinishReason, type GuardrailInterventionRecord, type InvocationRecord } from '../core/index.js';
+import { StrataError, recordJson, type FinishReason, type GuardrailInterventionRecord, type InvocationRecord } from '../core/index.js';
 import type { Store } from './database.js';
 import type { InvocationsTable } from './schema.js';
 
@@ -138,7 +138,7 @@ function insertSqlite(raw: BetterSqlite3.Database, records: readonly InvocationR
         const { changes } = plain.run(
           r.id, r.ts, r.tenant, r.route, r.modelRequested, r.modelAnswered, r.providerModelId, r.attempts, r.fallbacks,
           r.status, r.errorCode, r.httpStatus, r.stream ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheReadTokens,
-          r.cacheWriteTokens, r.latencyMs, r.ttftMs, r.promptHash, r.outputHash, r.finishReason, JSON.stringify(r.tags),
+          r.cacheWriteTokens, r.latencyMs, r.ttftMs, r.promptHash, r.outputHash, r.finishReason, recordJson(r.tags),
           r.costUsd, r.keyId, r.cache, r.downgradedBy, r.prompt, r.experiment, r.arm,
         );
         if (r.guardrail && changes > 0) {

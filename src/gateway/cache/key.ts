@@ -1,4 +1,4 @@
-import { sha256Hex, type ChatMessage, type ChatParams, type ToolCall } from '../../core/index.js';
+import { jsonString, sha256Hex, type ChatMessage, type ChatParams, type ToolCall } from '../../core/index.js';
 import { canonicalJson } from './canonical-json.js';
 
 /**
@@ -44,7 +44,7 @@ const everyParamField: [Exclude<keyof ChatParams, ParamFields>] extends [never] 
 void everyMessageField;
 void everyParamField;
 
-const json = (v: unknown): string | undefined => JSON.stringify(v);
+const json = (v: unknown): string | undefined => (typeof v === 'string' ? jsonString(v) : JSON.stringify(v));
 
 /** `,"name":value` (or without the comma when first) for a defined value, as JSON.stringify writes a field */
 function field(fields: string, name: string, value: unknown): string {
