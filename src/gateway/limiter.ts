@@ -7,6 +7,7 @@ import {
   type BucketSpec,
   type ConcurrencyStore,
   type RateStore,
+  type TakeResult,
 } from './limits/index.js';
 import type { ModelEntry } from './types.js';
 
@@ -47,6 +48,8 @@ interface ModelGate {
 }
 
 const MINUTE = 60;
+
+const noSettle = (): void => undefined;
 
 /** An owner's (tenant's, key's, model's) bucket keys and labels: the same for every request. */
 interface BucketNames {
@@ -190,11 +193,31 @@ export class GatewayLimiter {
    * 429 rate_limited naming the limit. Returns the reconciliation to run with the actual token count.
    */
   async admitRequest(tenant: string, keyId: string | undefined, estimate: number): Promise<(actualTokens: number) => void> {
+    const buckets = this.#requestBuckets(tenant, keyId, estimate);
+    if (buckets.length === 0) return noSettle;
+    return this.#admitted(buckets, await this.#rates.take(buckets, this.#clock.now()), estimate);
+  }
+
+  /**
+   * admitRequest() without waiting, when the store can answer at once (in-process limits, or a replica's
+   * local allowance on Redis): the reconciliation, or a throw exactly as admitRequest; undefined when the store
+   * must be asked, and then nothing was taken (call admitRequest).
+   */
+  admitRequestNow(tenant: string, keyId: string | undefined, estimate: number): ((actualTokens: number) => void) | undefined {
+    const buckets = this.#requestBuckets(tenant, keyId, estimate);
+    if (buckets.length === 0) return noSettle;
+    const r = this.#rates.takeNow?.(buckets, this.#clock.now());
+    return r === undefined ? undefined : this.#admitted(buckets, r, estimate);
+  }
+
+  #requestBuckets(tenant: string, keyId: string | undefined, estimate: number): BucketSpec[] {
     // a tenant's limits are its own entry or '*': the cache is per tenant name either way
     const buckets = rateBuckets(this.#tenantNames, tenant, tenantLimits(this.#cfg.tenants, tenant), estimate);
     if (keyId !== undefined) rateBuckets(this.#keyNames, keyId, this.#cfg.keys, estimate, buckets);
-    if (buckets.length === 0) return () => undefined;
-    const r = await this.#rates.take(buckets, this.#clock.now());
+    return buckets;
+  }
+
+  #admitted(buckets: BucketSpec[], r: TakeResult, estimate: number): (actualTokens: number) => void {
     if (!r.ok) {
       const failed = r.failed!;
       const scope = failed.key.startsWith('t:') ? 'tenant' : 'key';

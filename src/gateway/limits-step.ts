@@ -7,10 +7,17 @@ import { inputEstimate, type Step } from './pipeline.js';
  * and the token count is corrected to the real input + output once the record is complete.
  */
 export function createRequestLimitsStep(limiter: GatewayLimiter): Step {
-  return async (ctx, next) => {
+  // not async: decided at once (in-process limits, a local allowance), the step adds no asynchronous hop; a
+  // throw here reaches the record step as a rejection, which dispatch ensures
+  return (ctx, next) => {
     const caller = ctx.req.caller;
-    const settle = await limiter.admitRequest(caller?.tenant ?? 'default', caller?.keyId, inputEstimate(ctx));
-    ctx.finishHooks.push((rec) => settle(rec.inputTokens + rec.outputTokens));
-    await next();
+    const tenant = caller?.tenant ?? 'default';
+    const estimate = inputEstimate(ctx);
+    const admitted = (settle: (actualTokens: number) => void): Promise<void> => {
+      ctx.finishHooks.push((rec) => settle(rec.inputTokens + rec.outputTokens));
+      return next();
+    };
+    const now = limiter.admitRequestNow(tenant, caller?.keyId, estimate);
+    return now !== undefined ? admitted(now) : limiter.admitRequest(tenant, caller?.keyId, estimate).then(admitted);
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/index.js';
-import { GatewayLimiter, MemoryConcurrencyStore, MemoryRateStore, type LimiterConfig, type ModelEntry, type ModelLease } from '../../src/gateway/index.js';
+import { GatewayLimiter, LeasedRateStore, MemoryConcurrencyStore, MemoryRateStore, type LimiterConfig, type ModelEntry, type ModelLease, type RateStore } from '../../src/gateway/index.js';
 import { GatewayMetrics } from '../../src/observe/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -223,6 +223,39 @@ describe('GatewayLimiter: rates and token reconciliation', () => {
     expect(e.retryAfterMs).toBe(12_000);
     clock.advance(12_000);
     await limiter.admitRequest('t', undefined, 10);
+  });
+
+  it('admitRequestNow answers in-process limits at once, with the same buckets and refusals as admitRequest', async () => {
+    const { limiter } = setup({ tenants: { t: { rpm: 2 } }, keys: { tpm: 100 } });
+    const first = limiter.admitRequestNow('t', 'k1', 10);
+    expect(first).toBeTypeOf('function');
+    await limiter.admitRequest('t', 'k1', 10);
+    let thrown: unknown;
+    try {
+      limiter.admitRequestNow('t', 'k1', 10);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: 'rate_limited', status: 429 });
+    expect((thrown as Error).message).toContain("tenant 't' requests/minute (2)");
+    expect(() => limiter.admitRequestNow('other', 'k2', 500)).toThrow(/more than the whole API key k2 tokens\/minute \(100\) allows/);
+  });
+
+  it('admitRequestNow leaves a shared store it cannot answer alone to admitRequest, taking nothing', async () => {
+    const shared = new MemoryRateStore();
+    let sharedTakes = 0;
+    const counting: RateStore = { take: (b, now) => (sharedTakes++, shared.take(b, now)), charge: (c, now) => shared.charge(c, now) };
+    const leased = new LeasedRateStore(counting, { fraction: 0.1 });
+    const limiter = new GatewayLimiter({ tenants: { t: { rpm: 100 } }, queue: { maxWaitMs: 0, maxQueue: 0 }, models: {}, leaseMs: 60_000 }, leased, new MemoryConcurrencyStore(), { now: () => 0, sleep: () => Promise.resolve() });
+    expect(limiter.admitRequestNow('t', undefined, 1)).toBeUndefined();
+    expect(leased.held('t:t:rpm')).toBe(0);
+    await limiter.admitRequest('t', undefined, 1);
+    expect(sharedTakes).toBe(1);
+    // the fetch brought a share (10): the next requests are answered from it at once
+    for (let i = 0; i < 10; i++) expect(limiter.admitRequestNow('t', undefined, 1)).toBeTypeOf('function');
+    expect(limiter.admitRequestNow('t', undefined, 1)).toBeUndefined();
+    expect(sharedTakes).toBe(1);
+    await leased.close();
   });
 
   it('a request that produced no tokens (failed upstream) gets its estimate back', async () => {

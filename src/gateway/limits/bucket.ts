@@ -34,6 +34,12 @@ export interface BucketCharge {
 export interface RateStore {
   /** all-or-nothing across the buckets, atomic (one Lua script on Redis): takes cost from every bucket only if all have it */
   take(buckets: BucketSpec[], now: number): Promise<TakeResult>;
+  /**
+   * take() without waiting, when this store can answer at once (in-process buckets, a local allowance that
+   * covers the request); undefined when it must be asked, and then nothing was taken. Lets the request path
+   * skip promises on the common case.
+   */
+  takeNow?(buckets: BucketSpec[], now: number): TakeResult | undefined;
   /** after-the-fact adjustment, never rejects for lack of tokens: delta > 0 consumes (a bucket may go negative = debt repaid by refill), delta < 0 refunds (capped at capacity). */
   charge(charges: BucketCharge[], now: number): Promise<void>;
   close?(): Promise<void>;

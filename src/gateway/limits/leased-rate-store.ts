@@ -24,6 +24,14 @@ interface Allowance {
  * `maxIdleMs` idle). A share below one whole token is not fetched: small limits stay exact, one shared
  * take per request.
  */
+/** the answer for a request one of whose buckets can never hold its cost, if there is one */
+function impossibleOf(buckets: BucketSpec[]): TakeResult | undefined {
+  for (const b of buckets) {
+    if (b.cost > b.capacity) return { ok: false, failed: b, retryAfterMs: 0, impossible: true };
+  }
+  return undefined;
+}
+
 export class LeasedRateStore implements RateStore {
   readonly #inner: RateStore;
   readonly #fraction: number;
@@ -37,10 +45,16 @@ export class LeasedRateStore implements RateStore {
     this.#maxIdleMs = opts.maxIdleMs ?? 1000;
   }
 
+  /** take() at once when the request is impossible or the local allowances cover it; undefined otherwise. */
+  takeNow(buckets: BucketSpec[], now: number): TakeResult | undefined {
+    const impossible = impossibleOf(buckets);
+    if (impossible) return impossible;
+    return this.#tryLocal(buckets, now) ? { ok: true, retryAfterMs: 0 } : undefined;
+  }
+
   async take(buckets: BucketSpec[], now: number): Promise<TakeResult> {
-    for (const b of buckets) {
-      if (b.cost > b.capacity) return { ok: false, failed: b, retryAfterMs: 0, impossible: true };
-    }
+    const impossible = impossibleOf(buckets);
+    if (impossible) return impossible;
     // other requests of this process may spend the allowance while a fetch is in flight: fetch again then
     for (let round = 0; round < 3; round++) {
       if (this.#tryLocal(buckets, now)) return { ok: true, retryAfterMs: 0 };

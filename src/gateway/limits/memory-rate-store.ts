@@ -30,6 +30,11 @@ export class MemoryRateStore implements RateStore {
     return new Promise((resolve) => resolve(this.#take(buckets, now)));
   }
 
+  /** take(), answered at once (this store never waits). */
+  takeNow(buckets: BucketSpec[], now: number): TakeResult {
+    return this.#take(buckets, now);
+  }
+
   /** Adjusts buckets after the fact: consumption may go into debt, refunds stop at capacity. */
   charge(charges: BucketCharge[], now: number): Promise<void> {
     return new Promise((resolve) => resolve(this.#charge(charges, now)));
