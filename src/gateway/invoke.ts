@@ -35,7 +35,7 @@ export interface InvokeOptions<T> {
   /** one call to one model; must honour the signal */
   attempt: (entry: ModelEntry, signal: AbortSignal) => Promise<T>;
   /** admission before each call (model quotas, concurrency, adaptive throttle); a refusal moves on to the next model */
-  admit?: (entry: ModelEntry, client: ClientLink | undefined) => Promise<ModelLease | undefined>;
+  admit?: (entry: ModelEntry, client: ClientLink | undefined) => ModelLease | undefined | Promise<ModelLease | undefined>;
 }
 
 type AbortCause = 'attempt_timeout' | 'deadline' | 'client';
@@ -83,7 +83,8 @@ export async function invokeWithFallback<T>(opts: InvokeOptions<T>): Promise<Inv
       let lease: ModelLease | undefined;
       if (opts.admit) {
         try {
-          lease = await opts.admit(entry, client);
+          const admitted = opts.admit(entry, client);
+          lease = admitted instanceof Promise ? await admitted : admitted;
         } catch (e) {
           // a gateway limit on this model says nothing about its health: release the breaker, try the next model
           entry.breaker.release();

@@ -280,29 +280,75 @@ export class GatewayLimiter {
         }
       }
       this.#metrics?.admissionWait.observe({ model: entry.alias }, (this.#clock.now() - started) / 1000);
-      let settled = false;
-      return {
-        done: ({ usage, throttled }) => {
-          if (settled) return;
-          settled = true;
-          release?.();
-          const actual = usage ? usage.inputTokens + usage.outputTokens : 0;
-          if (buckets.length > 0) this.#settle(buckets, actual - estimate);
-          const t = gate.throttle;
-          if (t) {
-            if (throttled) {
-              const before = t.rateRpm;
-              t.onThrottled();
-              if (t.rateRpm !== before) this.#metrics?.adaptiveDecreases.inc({ model: entry.alias });
-            } else if (usage) t.onSuccess();
-            this.#metrics?.adaptiveRate.set({ model: entry.alias }, t.rateRpm ?? 0);
-          }
-        },
-      };
+      return this.#lease(gate, entry, buckets, estimate, release);
     } catch (e) {
       release?.();
       throw e;
     }
+  }
+
+  /**
+   * admitModel() without waiting, when nothing has to wait: the adaptive throttle open, a free slot with
+   * nobody queued for one, and buckets the store answers at once and that have room. `{ lease }` then;
+   * undefined when something must wait or be asked, and then nothing was taken (call admitModel).
+   */
+  admitModelNow(entry: ModelEntry, estimateTokens: number | (() => number), caller: AbortSignal | ClientLink | undefined): { lease: ModelLease | undefined } | undefined {
+    const gate = this.#gates.get(entry.alias);
+    if (!gate) return { lease: undefined };
+    if (asClientLink(caller)?.gone) return undefined;
+    if (gate.throttle && gate.throttle.waitMs() > 0) return undefined;
+    const estimate = gate.limits?.tpm === undefined ? 0 : typeof estimateTokens === 'function' ? estimateTokens() : estimateTokens;
+    let release: (() => void) | undefined;
+    if (gate.queue) {
+      release = gate.queue.acquireNow();
+      if (release === undefined) return undefined;
+    }
+    const buckets = rateBuckets(this.#modelNames, entry.alias, gate.limits, estimate);
+    if (buckets.length > 0) {
+      let r: TakeResult | undefined;
+      try {
+        r = this.#rates.takeNow?.(buckets, this.#clock.now());
+      } catch (e) {
+        release?.();
+        throw e;
+      }
+      if (r === undefined || !r.ok) {
+        // all or nothing: a refusal took nothing, and admitModel will wait or refuse with the same buckets
+        release?.();
+        return undefined;
+      }
+    }
+    if (gate.throttle && gate.throttle.admit() > 0) {
+      // only if the clock stepped back since waitMs(): give back the slot and the tokens, let admitModel wait
+      release?.();
+      if (buckets.length > 0) this.#settle(buckets, -estimate);
+      return undefined;
+    }
+    this.#metrics?.admissionWait.observe({ model: entry.alias }, 0);
+    return { lease: this.#lease(gate, entry, buckets, estimate, release) };
+  }
+
+  /** The admitted call's lease: done() gives the slot back, settles the tokens and feeds the throttle. */
+  #lease(gate: ModelGate, entry: ModelEntry, buckets: BucketSpec[], estimate: number, release: (() => void) | undefined): ModelLease {
+    let settled = false;
+    return {
+      done: ({ usage, throttled }) => {
+        if (settled) return;
+        settled = true;
+        release?.();
+        const actual = usage ? usage.inputTokens + usage.outputTokens : 0;
+        if (buckets.length > 0) this.#settle(buckets, actual - estimate);
+        const t = gate.throttle;
+        if (t) {
+          if (throttled) {
+            const before = t.rateRpm;
+            t.onThrottled();
+            if (t.rateRpm !== before) this.#metrics?.adaptiveDecreases.inc({ model: entry.alias });
+          } else if (usage) t.onSuccess();
+          this.#metrics?.adaptiveRate.set({ model: entry.alias }, t.rateRpm ?? 0);
+        }
+      },
+    };
   }
 
   /** Returns what this replica holds of shared buckets (a leased store's allowances). */

@@ -237,7 +237,11 @@ export class Gateway {
   #admitter(estimate: () => number): InvokeOptions<unknown>['admit'] {
     const limiter = this.#deps.limiter;
     if (!limiter?.hasModelGates) return undefined;
-    return (entry, signal) => limiter.admitModel(entry, estimate, signal);
+    // at once when nothing has to wait (no promise then), else the waiting admission
+    return (entry, client) => {
+      const now = limiter.admitModelNow(entry, estimate, client);
+      return now !== undefined ? now.lease : limiter.admitModel(entry, estimate, client);
+    };
   }
 
   /** invokeWithFallback's options for this request, around one attempt function. */

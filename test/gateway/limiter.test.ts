@@ -125,6 +125,41 @@ describe('GatewayLimiter: adaptive throttle', () => {
 describe('GatewayLimiter: concurrency and the admission queue', () => {
   const capped = { c: { provider: 'local', limits: { concurrency: 1, adaptive: true } } };
 
+  it('admitModelNow admits at once only when nothing has to wait, and then takes nothing', async () => {
+    const models = { c: { provider: 'local', limits: { concurrency: 1, rpm: 2, adaptive: true } }, m: { provider: 'openai', limits: { adaptive: true } } };
+    const { clock, limiter } = setup({ models });
+    expect(limiter.admitModelNow(entry('ungated'), 1, undefined)).toEqual({ lease: undefined });
+    const first = limiter.admitModelNow(entry('c'), 1, undefined)!.lease!;
+    // the one slot is held: not at once, and admitModel queues for it
+    expect(limiter.admitModelNow(entry('c'), 1, undefined)).toBeUndefined();
+    const queued = limiter.admitModel(entry('c'), 1, undefined);
+    first.done({ usage: usage(1, 1) });
+    const second = (await queued)!;
+    second.done({ usage: usage(1, 1) });
+    // rpm 2 is spent: not at once (nothing taken, the slot given back), and admitModel refuses as before
+    expect(limiter.admitModelNow(entry('c'), 1, undefined)).toBeUndefined();
+    expect((await refusal(limiter.admitModel(entry('c'), 1, undefined))).message).toContain("model 'c' requests/minute (2)");
+    clock.advance(30_000);
+    limiter.admitModelNow(entry('c'), 1, undefined)!.lease!.done({});
+    // a throttled model whose spacing has not passed: not at once, and no send is counted
+    limiter.admitModelNow(entry('m'), 1, undefined)!.lease!.done({ throttled: true });
+    limiter.admitModelNow(entry('m'), 1, undefined)!.lease!.done({ usage: usage(1, 1) }); // the first send at the lowered rate
+    expect(limiter.admitModelNow(entry('m'), 1, undefined)).toBeUndefined();
+    clock.advance(60_000 / limiter.adaptiveRateRpm('m')!);
+    expect(limiter.admitModelNow(entry('m'), 1, undefined)).toBeDefined();
+  });
+
+  it('admitModelNow never passes callers queued for a slot', async () => {
+    const { limiter } = setup({ models: capped });
+    const held = (await limiter.admitModel(entry('c'), 1, undefined))!;
+    const waiting = limiter.admitModel(entry('c'), 1, undefined);
+    held.done({});
+    // the slot is free for a moment, but it is the queued caller's
+    expect(limiter.admitModelNow(entry('c'), 1, undefined)).toBeUndefined();
+    (await waiting)!.done({});
+    expect(limiter.admitModelNow(entry('c'), 1, undefined)?.lease).toBeDefined();
+  });
+
   it('serves waiting calls in FIFO order as slots come back', async () => {
     const { limiter } = setup({ models: capped });
     let lease = (await limiter.admitModel(entry('c'), 1, undefined))!;

@@ -75,6 +75,14 @@ export class AdaptiveThrottle {
     return this.#limit;
   }
 
+  /** What admit() would answer now, without counting a send: 0 = a request may go, else ms to wait. */
+  waitMs(): number {
+    if (this.#limit === undefined) return 0;
+    const now = this.#clock.now();
+    const next = Math.min(this.#nextSendAt, now + 60_000 / this.#limit);
+    return now < next ? Math.ceil(next - now) : 0;
+  }
+
   /** 0 when a request may be sent now (and counts it), else ms to wait before asking again. */
   admit(): number {
     const now = this.#clock.now();

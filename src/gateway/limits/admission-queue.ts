@@ -90,6 +90,25 @@ export class AdmissionQueue {
     });
   }
 
+  /**
+   * acquire() at once, when nobody is queued and the store grants a slot without waiting (in-process slots,
+   * a slot this replica holds): the release; undefined otherwise, and then nothing was taken (call acquire()).
+   * Never jumps the queue.
+   */
+  acquireNow(): (() => void) | undefined {
+    const store = this.#o.store;
+    if (store.tryAcquireNow === undefined || this.#waiters.length > 0 || this.#pumping || this.#blocked) return undefined;
+    const now = this.#o.clock.now();
+    const leaseId = newId('lease', now);
+    let ok: boolean | undefined;
+    try {
+      ok = store.tryAcquireNow(this.#o.key, this.#o.limit, leaseId, now, this.#o.leaseMs);
+    } catch {
+      return undefined; // acquire() reports a failing store
+    }
+    return ok === true ? this.#releaser(leaseId) : undefined;
+  }
+
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {

@@ -2,6 +2,8 @@
 export interface ConcurrencyStore {
   /** takes a slot if fewer than limit live leases; leases expire at now+leaseMs so a crashed replica's slots come back. Calling it again with a held leaseId extends that lease. */
   tryAcquire(key: string, limit: number, leaseId: string, now: number, leaseMs: number): Promise<boolean>;
+  /** tryAcquire() answered at once when this store can (in-process slots, a slot held locally); undefined = ask tryAcquire, nothing was taken */
+  tryAcquireNow?(key: string, limit: number, leaseId: string, now: number, leaseMs: number): boolean | undefined;
   /** gives a slot back; unknown or already released leases are ignored */
   release(key: string, leaseId: string): Promise<void>;
   /** live leases of the key at `now` */
@@ -17,6 +19,10 @@ export class MemoryConcurrencyStore implements ConcurrencyStore {
 
   /** Takes a slot when fewer than limit live leases exist. */
   tryAcquire(key: string, limit: number, leaseId: string, now: number, leaseMs: number): Promise<boolean> {
+    return Promise.resolve(this.tryAcquireNow(key, limit, leaseId, now, leaseMs));
+  }
+
+  tryAcquireNow(key: string, limit: number, leaseId: string, now: number, leaseMs: number): boolean {
     let leases = this.#leases.get(key);
     if (leases === undefined) {
       leases = new Map();
@@ -25,10 +31,10 @@ export class MemoryConcurrencyStore implements ConcurrencyStore {
     prune(leases, now);
     if (leases.has(leaseId) || leases.size < limit) {
       leases.set(leaseId, now + leaseMs);
-      return Promise.resolve(true);
+      return true;
     }
     if (leases.size === 0) this.#leases.delete(key);
-    return Promise.resolve(false);
+    return false;
   }
 
   /** Gives the slot back; idempotent. */

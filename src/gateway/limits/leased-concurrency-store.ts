@@ -68,23 +68,18 @@ export class LeasedConcurrencyStore implements ConcurrencyStore {
     return Math.max(1, Math.min(this.#maxBlock, Math.floor(limit * this.#fraction)));
   }
 
+  /** A slot at once when this replica holds a free one (or the lease is held already); undefined = ask tryAcquire. */
+  tryAcquireNow(key: string, limit: number, leaseId: string, now: number): boolean | undefined {
+    if (this.blockSize(limit) === 1) return undefined;
+    const pool = this.#pool(key, limit);
+    return this.#fromPool(key, pool, leaseId, now) ? true : undefined;
+  }
+
   async tryAcquire(key: string, limit: number, leaseId: string, now: number, leaseMs: number): Promise<boolean> {
     const block = this.blockSize(limit);
     if (block === 1) return this.#inner.tryAcquire(key, limit, leaseId, now, leaseMs);
-    let pool = this.#pools.get(key);
-    if (!pool) {
-      pool = { free: [], used: new Map(), limit };
-      this.#pools.set(key, pool);
-    }
-    pool.limit = limit;
-    if (pool.used.has(leaseId)) return true;
-    for (let slot = pool.free.pop(); slot !== undefined; slot = pool.free.pop()) {
-      if (now - slot.takenAt < this.#reuseMs) {
-        pool.used.set(leaseId, slot);
-        return true;
-      }
-      this.#giveBack(key, slot);
-    }
+    const pool = this.#pool(key, limit);
+    if (this.#fromPool(key, pool, leaseId, now)) return true;
     // one pipelined call for the whole block: the answers come back together
     const ids = Array.from({ length: block }, () => newId('slot', now));
     const answers = await Promise.allSettled(ids.map((id) => this.#inner.tryAcquire(key, limit, id, now, leaseMs)));
@@ -99,6 +94,29 @@ export class LeasedConcurrencyStore implements ConcurrencyStore {
     pool.used.set(leaseId, mine);
     for (const s of slots) this.#keepFree(key, pool, s);
     return true;
+  }
+
+  #pool(key: string, limit: number): Pool {
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      pool = { free: [], used: new Map(), limit };
+      this.#pools.set(key, pool);
+    }
+    pool.limit = limit;
+    return pool;
+  }
+
+  /** the lease held already, or a free slot of this replica young enough to reuse (older ones go back) */
+  #fromPool(key: string, pool: Pool, leaseId: string, now: number): boolean {
+    if (pool.used.has(leaseId)) return true;
+    for (let slot = pool.free.pop(); slot !== undefined; slot = pool.free.pop()) {
+      if (now - slot.takenAt < this.#reuseMs) {
+        pool.used.set(leaseId, slot);
+        return true;
+      }
+      this.#giveBack(key, slot);
+    }
+    return false;
   }
 
   async release(key: string, leaseId: string): Promise<void> {
