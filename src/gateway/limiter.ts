@@ -93,6 +93,12 @@ function rateBuckets(names: BucketNameCache, name: string, l: RateLimits | undef
   return out;
 }
 
+/** The input tokens a model gate counts: the tokenizer runs only for a model with a tokens/minute quota, nothing else reads it. */
+function estimateFor(gate: ModelGate, estimateTokens: number | (() => number)): number {
+  if (gate.limits?.tpm === undefined) return 0;
+  return typeof estimateTokens === 'function' ? estimateTokens() : estimateTokens;
+}
+
 /** The tenant's own entry, else '*'. Own keys only: a tenant named 'constructor' must not find Object.prototype's. */
 function tenantLimits(tenants: Record<string, RateLimits>, tenant: string): RateLimits | undefined {
   if (Object.hasOwn(tenants, tenant)) return tenants[tenant];
@@ -236,8 +242,7 @@ export class GatewayLimiter {
     const gate = this.#gates.get(entry.alias);
     if (!gate) return undefined;
     const client = asClientLink(caller);
-    // the tokenizer runs only for a model with a tokens/minute quota: nothing else here reads the estimate
-    const estimate = gate.limits?.tpm === undefined ? 0 : typeof estimateTokens === 'function' ? estimateTokens() : estimateTokens;
+    const estimate = estimateFor(gate, estimateTokens);
     const started = this.#clock.now();
     const giveUpAt = started + this.#cfg.queue.maxWaitMs;
     let release: (() => void) | undefined;
@@ -297,7 +302,7 @@ export class GatewayLimiter {
     if (!gate) return { lease: undefined };
     if (asClientLink(caller)?.gone) return undefined;
     if (gate.throttle && gate.throttle.waitMs() > 0) return undefined;
-    const estimate = gate.limits?.tpm === undefined ? 0 : typeof estimateTokens === 'function' ? estimateTokens() : estimateTokens;
+    const estimate = estimateFor(gate, estimateTokens);
     let release: (() => void) | undefined;
     if (gate.queue) {
       release = gate.queue.acquireNow();
@@ -319,7 +324,8 @@ export class GatewayLimiter {
       }
     }
     if (gate.throttle && gate.throttle.admit() > 0) {
-      // only if the clock stepped back since waitMs(): give back the slot and the tokens, let admitModel wait
+      // only if the clock stepped back since waitMs(): give back the slot and the tokens (the request count
+      // stays taken, as after any admitted call), and let admitModel wait
       release?.();
       if (buckets.length > 0) this.#settle(buckets, -estimate);
       return undefined;

@@ -14,6 +14,14 @@ interface Allowance {
   lastUsed: number;
 }
 
+/** the answer for a request one of whose buckets can never hold its cost, if there is one */
+function impossibleOf(buckets: BucketSpec[]): TakeResult | undefined {
+  for (const b of buckets) {
+    if (b.cost > b.capacity) return { ok: false, failed: b, retryAfterMs: 0, impossible: true };
+  }
+  return undefined;
+}
+
 /**
  * A shared RateStore (Redis) behind a local allowance per bucket: when a request needs tokens the
  * replica does not hold, it takes what it needs plus a small share of the bucket's capacity from the
@@ -24,14 +32,6 @@ interface Allowance {
  * `maxIdleMs` idle). A share below one whole token is not fetched: small limits stay exact, one shared
  * take per request.
  */
-/** the answer for a request one of whose buckets can never hold its cost, if there is one */
-function impossibleOf(buckets: BucketSpec[]): TakeResult | undefined {
-  for (const b of buckets) {
-    if (b.cost > b.capacity) return { ok: false, failed: b, retryAfterMs: 0, impossible: true };
-  }
-  return undefined;
-}
-
 export class LeasedRateStore implements RateStore {
   readonly #inner: RateStore;
   readonly #fraction: number;
