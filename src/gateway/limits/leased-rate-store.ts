@@ -1,4 +1,4 @@
-import type { BucketCharge, BucketSpec, RateStore, TakeResult } from './bucket.js';
+import { validateCharges, type BucketCharge, type BucketSpec, type RateStore, type TakeResult } from './bucket.js';
 
 export interface LeasedRateStoreOptions {
   /** share of a bucket's capacity fetched at once beyond what the request needs (default 0.02) */
@@ -85,8 +85,33 @@ export class LeasedRateStore implements RateStore {
     return r;
   }
 
-  charge(charges: BucketCharge[], now: number): Promise<void> {
-    return this.#inner.charge(charges, now);
+  /**
+   * Settles charges against the allowances first: tokens an allowance holds were already taken from the
+   * shared bucket, so consuming them here is the same as charging the shared bucket, and a refund kept here
+   * (up to one share) goes back to it with the allowance. Only what the allowances cannot settle reaches the
+   * shared store — with a lease, reconciling a request's tokens costs no round trip.
+   */
+  async charge(charges: BucketCharge[], now: number): Promise<void> {
+    validateCharges(charges);
+    let rest: BucketCharge[] | undefined;
+    for (const c of charges) {
+      const a = this.#allowances.get(c.key);
+      const left = a ? this.#settle(a, c.delta) : c.delta;
+      if (left !== 0) (rest ??= []).push(left === c.delta ? c : { ...c, delta: left });
+    }
+    if (rest) await this.#inner.charge(rest, now);
+  }
+
+  /** What of `delta` the allowance cannot settle (consumption beyond what it holds, a refund beyond one share). */
+  #settle(a: Allowance, delta: number): number {
+    if (delta > 0) {
+      const used = Math.min(a.tokens, delta);
+      a.tokens -= used;
+      return delta - used;
+    }
+    const kept = Math.min(-delta, Math.max(0, Math.floor(a.capacity * this.#fraction) - a.tokens));
+    a.tokens += kept;
+    return delta + kept;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeasedRateStore, MemoryRateStore, type BucketSpec } from '../../../src/gateway/limits/index.js';
+import { LeasedRateStore, MemoryRateStore, type BucketCharge, type BucketSpec } from '../../../src/gateway/limits/index.js';
 
 // Two LeasedRateStores over one MemoryRateStore stand for two replicas over one Redis.
 const T0 = 1_900_000_000_000;
@@ -8,6 +8,11 @@ const rpm = (capacity: number, cost = 1): BucketSpec => ({ key: 't:acme:rpm', ca
 /** Counts the calls that reach the shared store. */
 class CountingStore extends MemoryRateStore {
   takes = 0;
+  charged: BucketCharge[] = [];
+  override charge(...args: Parameters<MemoryRateStore['charge']>): ReturnType<MemoryRateStore['charge']> {
+    this.charged.push(...args[0]);
+    return super.charge(...args);
+  }
   override take(...args: Parameters<MemoryRateStore['take']>): ReturnType<MemoryRateStore['take']> {
     this.takes++;
     return super.take(...args);
@@ -83,5 +88,42 @@ describe('LeasedRateStore', () => {
     const r = await a.take([rpm(10, 11)], T0);
     expect(r).toMatchObject({ ok: false, impossible: true, retryAfterMs: 0 });
     expect(shared.takes).toBe(0);
+  });
+
+  it('settles charges against the allowance first: only what it cannot cover reaches the shared bucket', async () => {
+    const tpm = (cost: number): BucketSpec => ({ key: 't:acme:tpm', capacity: 10_000, refillPerSec: 10_000 / 60, cost, label: 'tpm' });
+    const charge = (delta: number): BucketCharge => ({ key: 't:acme:tpm', capacity: 10_000, refillPerSec: 10_000 / 60, delta });
+    const shared = new CountingStore();
+    const a = new LeasedRateStore(shared, { fraction: 0.1 }); // share 1000
+    expect((await a.take([tpm(100)], T0)).ok).toBe(true); // took 1100 from shared, holds 1000
+    await a.charge([charge(300)], T0); // used more than estimated: from the allowance
+    expect(a.held('t:acme:tpm')).toBe(700);
+    expect(shared.charged).toEqual([]);
+    await a.charge([charge(-200)], T0); // a refund is kept, up to one share
+    expect(a.held('t:acme:tpm')).toBe(900);
+    await a.charge([charge(-250)], T0);
+    expect(a.held('t:acme:tpm')).toBe(1000);
+    expect(shared.charged).toEqual([charge(-150)]);
+    await a.charge([charge(1200)], T0); // beyond the allowance: the rest goes into the shared bucket's debt
+    expect(a.held('t:acme:tpm')).toBe(0);
+    expect(shared.charged).toEqual([charge(-150), charge(200)]);
+    // every token is accounted for: shared gave 1100, got 150 back and 200 of debt; the replica holds none
+    const b = new LeasedRateStore(shared, { fraction: 0 });
+    expect((await b.take([tpm(10_000 - 1100 + 150 - 200)], T0)).ok).toBe(true);
+    expect((await b.take([tpm(1)], T0)).ok).toBe(false);
+  });
+
+  it('a charge for a bucket it holds nothing of goes to the shared store as it is; bad charges are refused', async () => {
+    const shared = new CountingStore();
+    const a = new LeasedRateStore(shared);
+    const c: BucketCharge = { key: 't:acme:tpm', capacity: 20, refillPerSec: 1, delta: 5 };
+    await a.charge([c], T0);
+    expect(shared.charged).toEqual([c]);
+    // a small limit keeps no share: its refunds go straight back
+    expect((await a.take([{ ...rpm(20), key: 't:acme:tpm' }], T0)).ok).toBe(true);
+    await a.charge([{ ...c, delta: -1 }], T0);
+    expect(shared.charged).toEqual([c, { ...c, delta: -1 }]);
+    await expect(a.charge([{ ...c, delta: Number.NaN }], T0)).rejects.toThrow(/finite/);
+    expect(a.held('t:acme:tpm')).toBe(0);
   });
 });
