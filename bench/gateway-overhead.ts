@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
 import { removeRedisKeys } from './lib/redis-keys.js';
-import { everythingOnConfig, startSimulator, urlLine } from './lib/scenario.js';
+import { benchRedis, everythingOnConfig, startSimulator, urlLine } from './lib/scenario.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 3000);
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   // line and SQLite record — no API keys, limits or cache (those came with the control-layer issue)
   const gatewayConfig = join(home, 'gateway.yaml');
   writeFileSync(gatewayConfig, `models:\n  up: { provider: openai, id: sim-model, endpoint: "${sim.value}/v1", pricing: { input: 3, output: 15 } }\nroutes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000 }\n`);
-  const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.STRATA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = await benchRedis(DRIVER);
+  const redisUrl = redis.url;
   const serve = async (name: string, env: NodeJS.ProcessEnv, opts: { config?: string; noAuth?: boolean } = {}) => {
     const dir = join(home, name);
     mkdirSync(dir);
@@ -128,7 +129,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all([stop(strataGateway.child), stop(strata.child), stop(strataRedis.child), stop(strataHits.child), stop(proxy.child), stop(sim.child)]);
-    await removeRedisKeys(redisUrl, redisPrefix);
+    if (redis.owned) await redis.stop();
+    else await removeRedisKeys(redisUrl, redisPrefix);
     rmSync(home, { recursive: true, force: true });
   }
   const round = (x: number): number => Math.round(x * 1000) / 1000;
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       durationMs: DURATION_MS,
       serialRequests: SERIAL_REQUESTS,
       upstream: 'openai-protocol simulator, zero latency',
+      redis: redis.placement,
       pipeline:
         'strataGateway: the gateway issue pipeline only (no auth, limits or cache). strata / strataRedis / strataCacheHit: API-key auth, route resolution, response cache (miss: lookup + store; hit: replay), tenant/key rpm+tpm buckets, model rpm+tpm buckets and concurrency cap, adaptive throttle, retry/breaker/fallback, HMAC prompt and output hashes, cost, metrics, one JSON log line and one SQLite record per request',
     },

@@ -15,13 +15,12 @@ import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
 import { removeRedisKeys } from './lib/redis-keys.js';
-import { everythingOnConfig, startSimulator } from './lib/scenario.js';
+import { benchRedis, everythingOnConfig, startSimulator } from './lib/scenario.js';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'hit';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const before = process.env.BENCH_BEFORE ?? 'bench/.before';
-const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.STRATA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 if (!['hit', 'miss', 'redis'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be hit, miss or redis, got ${scenario}`);
 
 function cpuSeconds(pid: number | undefined): number {
@@ -33,6 +32,7 @@ const home = mkdtempSync(join(tmpdir(), 'strata-paired-'));
 const pinned = canPin();
 if (pinned) pin(process.pid, '0');
 const sim = await startSimulator(pinned ? '0' : undefined);
+const redis = scenario === 'redis' ? await benchRedis(pinned ? '0' : undefined) : undefined;
 const config = join(home, 'strata.yaml');
 writeFileSync(config, everythingOnConfig(sim.value));
 const builds = { before: before, after: 'dist' };
@@ -42,7 +42,7 @@ for (const [name, dir] of Object.entries(builds)) {
   mkdirSync(h);
   const server = await spawnUntil(
     [`${dir}/cli/main.js`, 'serve', '--config', config, '--port', '0', '--json'],
-    { STRATA_HOME: h, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', STRATA_REDIS_URL: scenario === 'redis' ? redisUrl : '', STRATA_REDIS_PREFIX: `strata-paired-${process.pid}-${name}:` },
+    { STRATA_HOME: h, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', STRATA_REDIS_URL: redis?.url ?? '', STRATA_REDIS_PREFIX: `strata-paired-${process.pid}-${name}:` },
     (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
     pinned ? '1' : undefined,
   );
@@ -67,7 +67,8 @@ try {
   }
 } finally {
   await Promise.all([...servers.map(({ server }) => stop(server.child)), stop(sim.child)]);
-  if (scenario === 'redis') for (const name of Object.keys(builds)) await removeRedisKeys(redisUrl, `strata-paired-${process.pid}-${name}:`);
+  if (redis?.owned) await redis.stop();
+  else if (redis) for (const name of Object.keys(builds)) await removeRedisKeys(redis.url, `strata-paired-${process.pid}-${name}:`);
   rmSync(home, { recursive: true, force: true });
 }
 // the first round still warms the JIT of both builds: it is reported, not summarised
@@ -76,7 +77,7 @@ const report = {
   benchmark: `paired-${scenario}`,
   date: new Date().toISOString(),
   before,
-  settings: { scenario, rounds, durationMs, connectionsEach: 16, pinned: pinned ? 'both servers on CPU 1; load generator and simulator on CPU 0' : 'not pinned' },
+  settings: { scenario, rounds, durationMs, connectionsEach: 16, pinned: pinned ? 'both servers on CPU 1; load generator and simulator on CPU 0' : 'not pinned', ...(redis ? { redis: redis.placement } : {}) },
   cpuPerRequestAfterOverBefore: { median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios[ratios.length - 1] },
   rounds: perRound,
 };

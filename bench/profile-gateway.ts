@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
-import { everythingOnConfig, startSimulator } from './lib/scenario.js';
+import { removeRedisKeys } from './lib/redis-keys.js';
+import { benchRedis, everythingOnConfig, startSimulator } from './lib/scenario.js';
 
 interface Node {
   id: number;
@@ -19,12 +20,13 @@ const home = mkdtempSync(join(tmpdir(), 'strata-prof-'));
 const pinned = canPin();
 if (pinned) pin(process.pid, '0');
 const sim = await startSimulator(pinned ? '0' : undefined);
+const redis = scenario === 'redis' ? await benchRedis(pinned ? '0' : undefined) : undefined;
 const config = join(home, 'strata.yaml');
 writeFileSync(config, everythingOnConfig(sim.value));
 const profDir = join(home, 'prof');
 const strata = await spawnUntil(
   ['--cpu-prof', '--cpu-prof-dir', profDir, 'dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'],
-  { STRATA_HOME: home, STRATA_DATABASE_URL: '', STRATA_REDIS_URL: scenario === 'redis' ? 'redis://127.0.0.1:6379' : '', STRATA_REDIS_PREFIX: `prof-${process.pid}:` },
+  { STRATA_HOME: home, STRATA_DATABASE_URL: '', STRATA_REDIS_URL: redis?.url ?? '', STRATA_REDIS_PREFIX: `prof-${process.pid}:` },
   (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
   pinned ? '1' : undefined,
 );
@@ -40,6 +42,8 @@ await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, heade
 const r = await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 8000 });
 await stop(strata.child);
 await stop(sim.child);
+if (redis?.owned) await redis.stop();
+else if (redis) await removeRedisKeys(redis.url, `prof-${process.pid}:`);
 const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))!;
 const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as { nodes: Node[]; samples: number[] };
 const self = new Map<string, number>();

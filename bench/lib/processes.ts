@@ -20,8 +20,13 @@ export function pin(pid: number, cpuList: string): void {
  * `ready` accepts. Later output is drained into the void so a chatty server never blocks on its pipe.
  */
 export function spawnUntil<T>(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => T | undefined, cpuList?: string): Promise<{ child: ChildProcess; value: T }> {
-  const command = cpuList ? 'taskset' : process.execPath;
-  const argv = cpuList ? ['-c', cpuList, process.execPath, ...args] : args;
+  return spawnProgramUntil(process.execPath, args, env, ready, cpuList);
+}
+
+/** spawnUntil for any program on the PATH (e.g. redis-server). */
+export function spawnProgramUntil<T>(program: string, args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => T | undefined, cpuList?: string): Promise<{ child: ChildProcess; value: T }> {
+  const command = cpuList ? 'taskset' : program;
+  const argv = cpuList ? ['-c', cpuList, program, ...args] : args;
   const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
