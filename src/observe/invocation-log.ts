@@ -29,8 +29,13 @@ const known = (v: string | null): string => {
   return e;
 };
 const batches = new WeakMap<RawStream, Batch>();
-/** flush a batch once it holds this many characters, without waiting for the next turn of the event loop */
-const MAX_BATCH_CHARS = 16_384;
+/**
+ * A batch goes to the destination when it holds this many characters, or FLUSH_MS after its first line.
+ * Large batches matter with pino's asynchronous destination (sonic-boom): each write measures the byte
+ * length of everything it still holds, so many small writes into a 60 KB buffer cost quadratic time.
+ */
+const MAX_BATCH_CHARS = 61_440;
+const FLUSH_MS = 100;
 
 function streamOf(logger: Logger): RawStream | undefined {
   return (logger as unknown as Record<symbol, RawStream | undefined>)[pino.symbols.streamSym];
@@ -78,7 +83,7 @@ export function logInvocation(logger: Logger, rec: InvocationRecord): void {
   } else if (!batch.scheduled) {
     batch.scheduled = true;
     const b = batch;
-    setImmediate(() => flushBatch(stream, b));
+    setTimeout(() => flushBatch(stream, b), FLUSH_MS);
   }
 }
 

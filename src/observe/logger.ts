@@ -16,8 +16,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? process.env.STRATA_LOG_LEVEL ?? 'info';
   let dest = opts.destination;
   if (!dest) {
-    // Lines are batched into 12 KB writes (one syscall per ~20 invocation lines under load) and a timer
-    // flushes what is left four times a second, so a quiet server's lines are never held back for long.
+    // Lines are batched into writes of up to 60 KB (invocation lines arrive in batches of their own, see
+    // invocation-log.ts) and a timer flushes what is left four times a second, so a quiet server's lines are
+    // never held back for long.
     const boom = pino.destination({ dest: 1, sync: false, minLength: 61_440, maxWrite: 65_536 });
     setInterval(() => {
       try {

@@ -460,7 +460,7 @@ describe('secrets', () => {
 
     const secrets = [secretOf(k.key), secretOf(srv.adminKey!)];
     expect(srv.logs.length).toBeGreaterThan(0);
-    const logs = srv.logs.join('');
+    const logs = srv.logs.join('\n');
     expect(JSON.stringify(recs)).not.toContain(secrets[0]);
     // the database files, WAL included, hold only hashes of secrets
     const files = readdirSync(srv.home, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());

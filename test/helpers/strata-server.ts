@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/observe/index.js';
+import { createLogger, flushInvocationLog } from '../../src/observe/index.js';
 import { buildServer } from '../../src/server/app.js';
 import { createStrata, type Strata } from '../../src/strata.js';
 
 export interface RunningStrata {
   url: string;
   strata: Strata;
-  /** every JSON log line the server wrote */
-  logs: string[];
+  /** every JSON log line the server wrote (batched invocation lines included: reading hands them over first) */
+  readonly logs: string[];
   home: string;
   /** an admin key of tenant 'default' when started with auth on */
   adminKey?: string;
@@ -26,7 +26,8 @@ export interface StartOptions {
 export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {}, opts: StartOptions = {}): Promise<RunningStrata> {
   const home = mkdtempSync(join(tmpdir(), 'strata-test-'));
   const logs: string[] = [];
-  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void logs.push(s) } });
+  // a destination is handed chunks (invocation lines come in batches): kept here line by line
+  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void logs.push(...s.split('\n').filter((l) => l !== '')) } });
   const config = parseConfig(yaml, 'test config');
   config.server.port = 0;
   const strata = await createStrata({ config, env: { ...process.env, STRATA_HOME: home, STRATA_DATABASE_URL: '', ...env }, logger, processMetrics: false });
@@ -49,7 +50,10 @@ export async function startStrataServer(yaml: string, env: NodeJS.ProcessEnv = {
   return {
     url: `http://127.0.0.1:${port}`,
     strata,
-    logs,
+    get logs() {
+      flushInvocationLog(logger);
+      return logs;
+    },
     home,
     adminKey,
     async close() {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { newId, type InvocationRecord } from '../../src/core/index.js';
 import { createLogger, flushInvocationLog, logInvocation } from '../../src/observe/index.js';
 
@@ -33,14 +33,38 @@ describe('invocation log line', () => {
     expect(lines).toHaveLength(0);
   });
 
-  it('batches the lines of one turn of the event loop into one write', async () => {
-    const writes: string[] = [];
-    const logger = createLogger({ destination: { write: (s: string) => void writes.push(s) } });
-    for (let i = 0; i < 5; i++) logInvocation(logger, { ...rec, attempts: i });
-    expect(writes).toHaveLength(0);
-    await new Promise((r) => setImmediate(r));
-    expect(writes).toHaveLength(1);
-    const lines = writes[0]!.trimEnd().split('\n').map((l) => JSON.parse(l) as { attempts: number });
-    expect(lines.map((l) => l.attempts)).toEqual([0, 1, 2, 3, 4]);
+  it('batches the lines of 100 ms into one write', () => {
+    vi.useFakeTimers();
+    try {
+      const writes: string[] = [];
+      const logger = createLogger({ destination: { write: (s: string) => void writes.push(s) } });
+      for (let i = 0; i < 5; i++) logInvocation(logger, { ...rec, attempts: i });
+      vi.advanceTimersByTime(99);
+      expect(writes).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      expect(writes).toHaveLength(1);
+      const lines = writes[0]!.trimEnd().split('\n').map((l) => JSON.parse(l) as { attempts: number });
+      expect(lines.map((l) => l.attempts)).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('writes a batch at once when it reaches 60 KB, and what follows with the next batch', () => {
+    vi.useFakeTimers();
+    try {
+      const writes: string[] = [];
+      const logger = createLogger({ destination: { write: (s: string) => void writes.push(s) } });
+      let n = 0;
+      while (writes.length === 0) logInvocation(logger, { ...rec, attempts: n++ });
+      expect(writes[0]!.length).toBeGreaterThanOrEqual(61_440);
+      logInvocation(logger, { ...rec, attempts: n++ });
+      vi.advanceTimersByTime(100);
+      expect(writes).toHaveLength(2);
+      const attempts = writes.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as { attempts: number }).attempts);
+      expect(attempts).toEqual(Array.from({ length: n }, (_, i) => i));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
