@@ -35,7 +35,7 @@ const sim = await startSimulator(pinned ? '0' : undefined);
 const redis = scenario === 'redis' ? await benchRedis(pinned ? '0' : undefined) : undefined;
 const config = join(home, 'strata.yaml');
 writeFileSync(config, everythingOnConfig(sim.value));
-const builds = { before: before, after: 'dist' };
+const builds = { before: before, after: process.env.BENCH_AFTER ?? 'dist' };
 const servers: { name: string; server: { child: ChildProcess; value: { url: string; adminKey: string } } }[] = [];
 for (const [name, dir] of Object.entries(builds)) {
   const h = join(home, name);

@@ -93,11 +93,13 @@ function rateBuckets(names: BucketNameCache, name: string, l: RateLimits | undef
   return out;
 }
 
-/** The input tokens a model gate counts: the tokenizer runs only for a model with a tokens/minute quota, nothing else reads it. */
-function estimateFor(gate: ModelGate, estimateTokens: number | (() => number)): number {
-  if (gate.limits?.tpm === undefined) return 0;
+/** The input tokens a set of limits counts: the tokenizer runs only when one of them is a tokens/minute limit, nothing else reads it. */
+function tokensIf(counted: boolean, estimateTokens: number | (() => number)): number {
+  if (!counted) return 0;
   return typeof estimateTokens === 'function' ? estimateTokens() : estimateTokens;
 }
+
+const estimateFor = (gate: ModelGate, estimateTokens: number | (() => number)): number => tokensIf(gate.limits?.tpm !== undefined, estimateTokens);
 
 /** The tenant's own entry, else '*'. Own keys only: a tenant named 'constructor' must not find Object.prototype's. */
 function tenantLimits(tenants: Record<string, RateLimits>, tenant: string): RateLimits | undefined {
@@ -198,8 +200,8 @@ export class GatewayLimiter {
    * Takes one request and its estimated input tokens from the tenant's and the key's buckets, or throws
    * 429 rate_limited naming the limit. Returns the reconciliation to run with the actual token count.
    */
-  async admitRequest(tenant: string, keyId: string | undefined, estimate: number): Promise<(actualTokens: number) => void> {
-    const buckets = this.#requestBuckets(tenant, keyId, estimate);
+  async admitRequest(tenant: string, keyId: string | undefined, estimateTokens: number | (() => number)): Promise<(actualTokens: number) => void> {
+    const { buckets, estimate } = this.#requestBuckets(tenant, keyId, estimateTokens);
     if (buckets.length === 0) return noSettle;
     return this.#admitted(buckets, await this.#rates.take(buckets, this.#clock.now()), estimate);
   }
@@ -209,18 +211,22 @@ export class GatewayLimiter {
    * local allowance on Redis): the reconciliation, or a throw exactly as admitRequest; undefined when the store
    * must be asked, and then nothing was taken (call admitRequest).
    */
-  admitRequestNow(tenant: string, keyId: string | undefined, estimate: number): ((actualTokens: number) => void) | undefined {
-    const buckets = this.#requestBuckets(tenant, keyId, estimate);
+  admitRequestNow(tenant: string, keyId: string | undefined, estimateTokens: number | (() => number)): ((actualTokens: number) => void) | undefined {
+    const { buckets, estimate } = this.#requestBuckets(tenant, keyId, estimateTokens);
     if (buckets.length === 0) return noSettle;
     const r = this.#rates.takeNow?.(buckets, this.#clock.now());
     return r === undefined ? undefined : this.#admitted(buckets, r, estimate);
   }
 
-  #requestBuckets(tenant: string, keyId: string | undefined, estimate: number): BucketSpec[] {
+  /** The tenant's and the key's buckets, and the input tokens they count (0 without a tokens/minute limit). */
+  #requestBuckets(tenant: string, keyId: string | undefined, estimateTokens: number | (() => number)): { buckets: BucketSpec[]; estimate: number } {
     // a tenant's limits are its own entry or '*': the cache is per tenant name either way
-    const buckets = rateBuckets(this.#tenantNames, tenant, tenantLimits(this.#cfg.tenants, tenant), estimate);
-    if (keyId !== undefined) rateBuckets(this.#keyNames, keyId, this.#cfg.keys, estimate, buckets);
-    return buckets;
+    const tenantRates = tenantLimits(this.#cfg.tenants, tenant);
+    const keyRates = keyId !== undefined ? this.#cfg.keys : undefined;
+    const estimate = tokensIf(tenantRates?.tpm !== undefined || keyRates?.tpm !== undefined, estimateTokens);
+    const buckets = rateBuckets(this.#tenantNames, tenant, tenantRates, estimate);
+    if (keyId !== undefined) rateBuckets(this.#keyNames, keyId, keyRates, estimate, buckets);
+    return { buckets, estimate };
   }
 
   #admitted(buckets: BucketSpec[], r: TakeResult, estimate: number): (actualTokens: number) => void {

@@ -12,7 +12,8 @@ export function createRequestLimitsStep(limiter: GatewayLimiter): Step {
   return (ctx, next) => {
     const caller = ctx.req.caller;
     const tenant = caller?.tenant ?? 'default';
-    const estimate = inputEstimate(ctx);
+    // the tokenizer runs only if a tenant or key limit counts tokens
+    const estimate = (): number => inputEstimate(ctx);
     const admitted = (settle: (actualTokens: number) => void): Promise<void> => {
       ctx.finishHooks.push((rec) => settle(rec.inputTokens + rec.outputTokens));
       return next();

@@ -276,6 +276,25 @@ describe('GatewayLimiter: rates and token reconciliation', () => {
     expect(() => limiter.admitRequestNow('other', 'k2', 500)).toThrow(/more than the whole API key k2 tokens\/minute \(100\) allows/);
   });
 
+  it('counts input tokens (runs the tokenizer) only when a tenant or key limit is per token', async () => {
+    let counted = 0;
+    const estimate = (): number => (counted++, 10);
+    const rpmOnly = setup({ tenants: { t: { rpm: 5 } }, keys: { rpm: 5 } }).limiter;
+    rpmOnly.admitRequestNow('t', 'k1', estimate)!(500);
+    await rpmOnly.admitRequest('t', 'k1', estimate);
+    expect(counted).toBe(0);
+    const keyTpm = setup({ tenants: { t: { rpm: 5 } }, keys: { tpm: 25 } }).limiter;
+    keyTpm.admitRequestNow('t', 'k1', estimate)!(10);
+    expect(counted).toBe(1);
+    // without a key, only the tenant's limits count: rpm only, no tokenizer
+    keyTpm.admitRequestNow('t', undefined, estimate)!(10);
+    expect(counted).toBe(1);
+    // the estimate is what the tpm bucket took: after the first 10, one more request of 10 fits in 25, a third does not
+    keyTpm.admitRequestNow('other', 'k1', estimate);
+    expect(() => keyTpm.admitRequestNow('other', 'k1', estimate)).toThrow(/API key k1 tokens\/minute \(25\)/);
+    expect(counted).toBe(3);
+  });
+
   it('admitRequestNow leaves a shared store it cannot answer alone to admitRequest, taking nothing', async () => {
     const shared = new MemoryRateStore();
     let sharedTakes = 0;
