@@ -7,10 +7,8 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
-import { removeRedisKeys } from './lib/redis-keys.js';
+import { ROOT, canPin, cpuSeconds, pin, spawnUntil, stop } from './lib/processes.js';
 import { benchRedis, everythingOnConfig, startSimulator, urlLine } from './lib/scenario.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
@@ -18,17 +16,6 @@ const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 3000);
 const CONNECTIONS = 32;
 // Interleaved rounds: a noisy neighbour slows one round of every target, not one target; the summary takes medians.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
-  } catch {
-    return NaN;
-  }
-}
 
 /** The start line of `strata serve --json`: its URL and the admin key a first start creates. */
 const serveLine = (line: string): { url: string; key: string } | undefined => {
@@ -55,7 +42,6 @@ async function main(): Promise<void> {
   const gatewayConfig = join(home, 'gateway.yaml');
   writeFileSync(gatewayConfig, `models:\n  up: { provider: openai, id: sim-model, endpoint: "${sim.value}/v1", pricing: { input: 3, output: 15 } }\nroutes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000 }\n`);
   const redis = await benchRedis(DRIVER);
-  const redisUrl = redis.url;
   const serve = async (name: string, env: NodeJS.ProcessEnv, opts: { config?: string; noAuth?: boolean } = {}) => {
     const dir = join(home, name);
     mkdirSync(dir);
@@ -66,7 +52,7 @@ async function main(): Promise<void> {
   const strataGateway = await serve('gateway', { STRATA_REDIS_URL: '' }, { config: gatewayConfig, noAuth: true });
   const strata = await serve('memory', { STRATA_REDIS_URL: '' });
   const redisPrefix = `strata-bench-${process.pid}:`;
-  const strataRedis = await serve('redis', { STRATA_REDIS_URL: redisUrl, STRATA_REDIS_PREFIX: redisPrefix });
+  const strataRedis = await serve('redis', { STRATA_REDIS_URL: redis.url, STRATA_REDIS_PREFIX: redisPrefix });
   // its own process: after the miss scenario the first server holds 64 MB of cached answers and a large
   // record table, which would measure that state rather than the hit path
   const strataHits = await serve('hits', { STRATA_REDIS_URL: '' });
@@ -129,8 +115,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all([stop(strataGateway.child), stop(strata.child), stop(strataRedis.child), stop(strataHits.child), stop(proxy.child), stop(sim.child)]);
-    if (redis.owned) await redis.stop();
-    else await removeRedisKeys(redisUrl, redisPrefix);
+    await redis.release([redisPrefix]);
     rmSync(home, { recursive: true, force: true });
   }
   const round = (x: number): number => Math.round(x * 1000) / 1000;

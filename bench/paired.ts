@@ -9,13 +9,11 @@
 // The build compared against lives inside the repository (default bench/.before, ignored by git) so that
 // its imports find node_modules.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
-import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
-import { removeRedisKeys } from './lib/redis-keys.js';
-import { benchRedis, everythingOnConfig, startSimulator } from './lib/scenario.js';
+import { ROOT, cpuSeconds, spawnUntil, stop } from './lib/processes.js';
+import { startDriver } from './lib/scenario.js';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'hit';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -23,18 +21,7 @@ const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const before = process.env.BENCH_BEFORE ?? 'bench/.before';
 if (!['hit', 'miss', 'redis'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be hit, miss or redis, got ${scenario}`);
 
-function cpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const home = mkdtempSync(join(tmpdir(), 'strata-paired-'));
-const pinned = canPin();
-if (pinned) pin(process.pid, '0');
-const sim = await startSimulator(pinned ? '0' : undefined);
-const redis = scenario === 'redis' ? await benchRedis(pinned ? '0' : undefined) : undefined;
-const config = join(home, 'strata.yaml');
-writeFileSync(config, everythingOnConfig(sim.value));
+const { home, pinned, sut, sim, redis, config } = await startDriver('strata-paired-', scenario === 'redis');
 const builds = { before: before, after: process.env.BENCH_AFTER ?? 'dist' };
 const servers: { name: string; server: { child: ChildProcess; value: { url: string; adminKey: string } } }[] = [];
 for (const [name, dir] of Object.entries(builds)) {
@@ -44,7 +31,7 @@ for (const [name, dir] of Object.entries(builds)) {
     [`${dir}/cli/main.js`, 'serve', '--config', config, '--port', '0', '--json'],
     { STRATA_HOME: h, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', STRATA_REDIS_URL: redis?.url ?? '', STRATA_REDIS_PREFIX: `strata-paired-${process.pid}-${name}:` },
     (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
-    pinned ? '1' : undefined,
+    sut,
   );
   servers.push({ name, server });
 }
@@ -67,8 +54,7 @@ try {
   }
 } finally {
   await Promise.all([...servers.map(({ server }) => stop(server.child)), stop(sim.child)]);
-  if (redis?.owned) await redis.stop();
-  else if (redis) for (const name of Object.keys(builds)) await removeRedisKeys(redis.url, `strata-paired-${process.pid}-${name}:`);
+  await redis?.release(Object.keys(builds).map((name) => `strata-paired-${process.pid}-${name}:`));
   rmSync(home, { recursive: true, force: true });
 }
 // the first round still warms the JIT of both builds: it is reported, not summarised

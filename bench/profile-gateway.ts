@@ -1,13 +1,11 @@
 // CPU profile of `strata serve` under load (the gateway-overhead setup, one scenario at a time), to find
 // where the time goes. BENCH_SCENARIO=miss|hit|redis|hit-after-miss (cache filled by 20 s of misses first); writes the .cpuprofile to bench/results/profiles/ and
 // prints the top functions by self time.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
-import { ROOT, canPin, pin, spawnUntil, stop } from './lib/processes.js';
-import { removeRedisKeys } from './lib/redis-keys.js';
-import { benchRedis, everythingOnConfig, startSimulator } from './lib/scenario.js';
+import { ROOT, spawnUntil, stop } from './lib/processes.js';
+import { startDriver } from './lib/scenario.js';
 
 interface Node {
   id: number;
@@ -16,34 +14,27 @@ interface Node {
 }
 
 const scenario = process.env.BENCH_SCENARIO ?? 'miss';
-const home = mkdtempSync(join(tmpdir(), 'strata-prof-'));
-const pinned = canPin();
-if (pinned) pin(process.pid, '0');
-const sim = await startSimulator(pinned ? '0' : undefined);
-const redis = scenario === 'redis' ? await benchRedis(pinned ? '0' : undefined) : undefined;
-const config = join(home, 'strata.yaml');
-writeFileSync(config, everythingOnConfig(sim.value));
+const { home, sut, sim, redis, config } = await startDriver('strata-prof-', scenario === 'redis');
 const profDir = join(home, 'prof');
 const strata = await spawnUntil(
   ['--cpu-prof', '--cpu-prof-dir', profDir, 'dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'],
   { STRATA_HOME: home, STRATA_DATABASE_URL: '', STRATA_REDIS_URL: redis?.url ?? '', STRATA_REDIS_PREFIX: `prof-${process.pid}:` },
   (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
-  pinned ? '1' : undefined,
+  sut,
 );
 const content = 'How much overhead does the gateway add?';
 const missBody = (n: number) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} ${n} ${Math.random()}` }], temperature: 0 });
 const body =
   scenario === 'hit' || scenario === 'hit-after-miss'
     ? JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }], temperature: 0 })
-    : (n: number) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} ${n} ${Math.random()}` }], temperature: 0 });
+    : missBody;
 const headers = { authorization: `Bearer ${strata.value.adminKey}` };
 if (scenario === 'hit-after-miss') await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body: missBody, headers, connections: 32, durationMs: 20_000 });
 await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 1500 });
 const r = await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 8000 });
 await stop(strata.child);
 await stop(sim.child);
-if (redis?.owned) await redis.stop();
-else if (redis) await removeRedisKeys(redis.url, `prof-${process.pid}:`);
+await redis?.release([`prof-${process.pid}:`]);
 const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))!;
 const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as { nodes: Node[]; samples: number[] };
 const self = new Map<string, number>();

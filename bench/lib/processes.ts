@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -8,6 +9,17 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Whether `taskset` can pin processes to CPUs here (Linux, util-linux, more than one CPU). */
 export function canPin(): boolean {
   return cpus().length > 1 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN when it cannot be read. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return NaN;
+  }
 }
 
 /** Pins a running process (and its future threads) to a CPU list such as "0" or "1". */

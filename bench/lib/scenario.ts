@@ -1,7 +1,11 @@
-// What the gateway benchmarks share: the upstream simulator and the strata.yaml with the control layer on.
+// What the gateway benchmarks share: the upstream simulator, Redis, and the strata.yaml with the control layer on.
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { spawnProgramUntil, spawnUntil, stop } from './processes.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canPin, pin, spawnProgramUntil, spawnUntil, stop } from './processes.js';
+import { removeRedisKeys } from './redis-keys.js';
 
 /** The URL of a `--json` start line ({"url": …}), else undefined. */
 export const urlLine = (line: string): string | undefined => {
@@ -39,18 +43,32 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The Redis a benchmark's Redis scenario uses, and how to leave it as it was found. */
+export interface BenchRedis {
+  url: string;
+  /** where it runs, for the report */
+  placement: string;
+  /** stops a private server; on a shared one, deletes the keys written under `prefixes` */
+  release(prefixes: string[]): Promise<void>;
+}
+
 /**
- * The Redis a benchmark's Redis scenario uses. BENCH_REDIS_URL when set (used as it is); otherwise a
- * private redis-server that keeps nothing on disk, pinned to `cpu` when given. A benchmark pins the
- * server under test to a CPU of its own and its peers (load generator, simulator) to the other: Redis is
- * such a peer (in production it runs on another host), and left to the scheduler it ran on the server's
- * CPU much of the time, taking ~25 µs of it a request. Falls back to STRATA_TEST_REDIS_URL or the local
- * default when redis-server is not installed. `owned` says whether stop() has anything to stop.
+ * BENCH_REDIS_URL when set (used as it is); otherwise a private redis-server that keeps nothing on disk,
+ * pinned to `cpu` when given. A benchmark pins the server under test to a CPU of its own and its peers (load
+ * generator, simulator) to the other: Redis is such a peer (in production it runs on another host), and left
+ * to the scheduler it ran on the server's CPU much of the time, taking ~25 µs of it a request. Falls back to
+ * STRATA_TEST_REDIS_URL or the local default when redis-server is not installed.
  */
-export async function benchRedis(cpu?: string): Promise<{ url: string; owned: boolean; placement: string; stop: () => Promise<void> }> {
+export async function benchRedis(cpu?: string): Promise<BenchRedis> {
   const given = process.env.BENCH_REDIS_URL;
-  const fallback = given ?? process.env.STRATA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const shared = (placement: string) => ({ url: fallback, owned: false, placement, stop: () => Promise.resolve() });
+  const url = given ?? process.env.STRATA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const shared = (placement: string): BenchRedis => ({
+    url,
+    placement,
+    release: async (prefixes) => {
+      for (const prefix of prefixes) await removeRedisKeys(url, prefix);
+    },
+  });
   if (given) return shared(`BENCH_REDIS_URL, wherever it runs`);
   if (spawnSync('redis-server', ['--version']).status !== 0) return shared('redis-server not installed: the shared Redis, not pinned');
   const port = await freePort();
@@ -58,8 +76,24 @@ export async function benchRedis(cpu?: string): Promise<{ url: string; owned: bo
   const redis = await spawnProgramUntil('redis-server', args, {}, (line) => (line.includes('Ready to accept connections') ? true : undefined), cpu);
   return {
     url: `redis://127.0.0.1:${port}`,
-    owned: true,
     placement: cpu === undefined ? 'a private redis-server, not pinned' : `a private redis-server on CPU ${cpu}`,
-    stop: () => stop(redis.child),
+    release: () => stop(redis.child),
   };
+}
+
+/**
+ * What paired and profiling runs start before the servers under test: a temporary home, this process (the
+ * load generator) pinned to CPU 0 when pinning works, the simulator beside it, Redis when asked for, and a
+ * strata.yaml with everything on. The servers under test go on CPU 1 (`sut`).
+ */
+export async function startDriver(homePrefix: string, withRedis: boolean): Promise<{ home: string; pinned: boolean; sut: string | undefined; sim: { child: ChildProcess; value: string }; redis: BenchRedis | undefined; config: string }> {
+  const home = mkdtempSync(join(tmpdir(), homePrefix));
+  const pinned = canPin();
+  if (pinned) pin(process.pid, '0');
+  const driver = pinned ? '0' : undefined;
+  const sim = await startSimulator(driver);
+  const redis = withRedis ? await benchRedis(driver) : undefined;
+  const config = join(home, 'strata.yaml');
+  writeFileSync(config, everythingOnConfig(sim.value));
+  return { home, pinned, sut: pinned ? '1' : undefined, sim, redis, config };
 }
