@@ -75,11 +75,16 @@ export class AdaptiveThrottle {
     return this.#limit;
   }
 
+  /** When the next send may go, seen at `now`: a clock stepping backwards must not push it far into the future. */
+  #nextSend(now: number, interval: number): number {
+    return Math.min(this.#nextSendAt, now + interval);
+  }
+
   /** What admit() would answer now, without counting a send: 0 = a request may go, else ms to wait. */
   waitMs(): number {
     if (this.#limit === undefined) return 0;
     const now = this.#clock.now();
-    const next = Math.min(this.#nextSendAt, now + 60_000 / this.#limit);
+    const next = this.#nextSend(now, 60_000 / this.#limit);
     return now < next ? Math.ceil(next - now) : 0;
   }
 
@@ -88,8 +93,7 @@ export class AdaptiveThrottle {
     const now = this.#clock.now();
     if (this.#limit !== undefined) {
       const interval = 60_000 / this.#limit;
-      // a clock stepping backwards must not push the next send far into the future
-      this.#nextSendAt = Math.min(this.#nextSendAt, now + interval);
+      this.#nextSendAt = this.#nextSend(now, interval);
       if (now < this.#nextSendAt) return Math.ceil(this.#nextSendAt - now);
       this.#nextSendAt = Math.max(this.#nextSendAt, now) + interval;
     }
