@@ -24,11 +24,13 @@ if (!['hit', 'miss', 'redis'].includes(scenario)) throw new Error(`BENCH_SCENARI
 const { home, pinned, sut, sim, redis, config } = await startDriver('strata-paired-', scenario === 'redis');
 const builds = { before: before, after: process.env.BENCH_AFTER ?? 'dist' };
 const servers: { name: string; server: { child: ChildProcess; value: { url: string; adminKey: string } } }[] = [];
+// node options per build (BENCH_BEFORE_NODE_ARGS, BENCH_AFTER_NODE_ARGS), e.g. to compare V8 flags on one build
+const nodeArgs = (name: string): string[] => (process.env[`BENCH_${name.toUpperCase()}_NODE_ARGS`] ?? '').split(' ').filter(Boolean);
 for (const [name, dir] of Object.entries(builds)) {
   const h = join(home, name);
   mkdirSync(h);
   const server = await spawnUntil(
-    [`${dir}/cli/main.js`, 'serve', '--config', config, '--port', '0', '--json'],
+    [...nodeArgs(name), `${dir}/cli/main.js`, 'serve', '--config', config, '--port', '0', '--json'],
     { STRATA_HOME: h, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', STRATA_REDIS_URL: redis?.url ?? '', STRATA_REDIS_PREFIX: `strata-paired-${process.pid}-${name}:` },
     (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
     sut,
@@ -63,7 +65,7 @@ const report = {
   benchmark: `paired-${scenario}`,
   date: new Date().toISOString(),
   before,
-  settings: { scenario, rounds, durationMs, connectionsEach: 16, pinned: pinned ? 'both servers on CPU 1; load generator and simulator on CPU 0' : 'not pinned', ...(redis ? { redis: redis.placement } : {}) },
+  settings: { scenario, rounds, durationMs, connectionsEach: 16, nodeArgs: { before: nodeArgs('before'), after: nodeArgs('after') }, pinned: pinned ? 'both servers on CPU 1; load generator and simulator on CPU 0' : 'not pinned', ...(redis ? { redis: redis.placement } : {}) },
   cpuPerRequestAfterOverBefore: { median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios[ratios.length - 1] },
   rounds: perRound,
 };

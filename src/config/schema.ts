@@ -29,6 +29,11 @@ export const serverSchema = z.strictObject({
   requestDeadlineMs: positiveInt.default(60_000),
   shutdownGraceMs: z.number().int().min(0).default(10_000),
   metricsAuth: z.boolean().default(false),
+  /**
+   * V8's parallel young-generation GC (helper threads): 'auto' turns it off when this process may run on
+   * one CPU only (affinity), where the helpers only take turns with the main thread on that CPU.
+   */
+  parallelGc: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
 const perMillion = z.number({ error: 'expected a non-negative number (USD per million tokens)' }).min(0, { error: 'prices cannot be negative' });

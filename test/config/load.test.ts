@@ -287,6 +287,7 @@ describe('loadConfig', () => {
       requestDeadlineMs: 60000,
       shutdownGraceMs: 10000,
       metricsAuth: false,
+      parallelGc: 'auto',
     });
     // a caller changing its copy does not change the defaults
     cfg.server.port = 1;

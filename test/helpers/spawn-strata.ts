@@ -47,9 +47,14 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `strata serve --port 0 --json` and resolves with its URL once it is listening. */
-export async function spawnServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--json', ...args], {
+/**
+ * Starts `strata serve --port 0 --json` and resolves with its URL once it is listening. `launcher`: a command
+ * that execs node in its place, e.g. ['taskset', '-c', '0'].
+ */
+export async function spawnServe(args: string[], env: NodeJS.ProcessEnv, launcher: string[] = []): Promise<ServeProcess> {
+  const argv = [process.execPath, '--import', 'tsx', MAIN, 'serve', '--port', '0', '--json', ...args];
+  const [command, ...rest] = [...launcher, ...argv] as [string, ...string[]];
+  const child = spawn(command, rest, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

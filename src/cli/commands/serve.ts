@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataError } from '../../core/index.js';
 import type { Strata } from '../../strata.js';
-import { buildServer } from '../../server/index.js';
+import { buildServer, tuneGc } from '../../server/index.js';
 import { createStrata } from '../../strata.js';
 import { loadConfig } from '../../config/index.js';
 
@@ -39,6 +39,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StrataError('invalid_request', `--port must be an integer from 0 to 65535, got "${flags.port}".`);
     config.server.port = port;
   }
+  const gc = tuneGc(config.server.parallelGc);
   const strata = await createStrata({ config });
   const authOn = flags.auth !== false && config.auth.enabled;
   let firstKey: { key: string; file: string } | undefined;
@@ -94,7 +95,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.stderr.write(`WARNING: authentication is OFF (${flags.auth === false ? '--no-auth' : 'auth.enabled: false'}). Anyone who can reach ${url} is admin. Use this for local development only.\n`);
     strata.logger.warn({ event: 'auth_disabled', url }, 'AUTHENTICATION IS OFF: every caller is admin of tenant default (development mode)');
   }
-  strata.logger.info({ url, store: strata.storeDescription, auth }, 'server started');
+  strata.logger.info({ url, store: strata.storeDescription, auth, gc }, 'server started');
 
   const shutdown = async (signal: string): Promise<void> => {
     if (draining) return;
