@@ -67,21 +67,38 @@ export class RedisResponseCache implements ResponseCacheStore {
   // a slow server; a command that loses the race may still run later, which for a cache is harmless (a late
   // GET is ignored, a late SET stores a correct answer). No AbortSignal per command: measured as a large
   // share of the Redis path's cost, for a case the readiness check already covers.
-  async #withDeadline<T>(op: string, run: (c: RedisClient) => Promise<T>): Promise<T> {
-    if (!this.#client.isReady) throw new Error(`Redis response cache ${op} skipped: the connection is not ready`);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis response cache ${op} timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
+  #withDeadline<T>(op: string, run: (c: RedisClient) => Promise<T>): Promise<T> {
+    if (!this.#client.isReady) return Promise.reject(new Error(`Redis response cache ${op} skipped: the connection is not ready`));
+    // one promise settled by whichever comes first (a Promise.race over a deadline promise allocated three)
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new Error(`Redis response cache ${op} timed out after ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
       timer.unref();
+      let command: Promise<T>;
+      try {
+        command = run(this.#client);
+      } catch (e) {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+      command.then(
+        (v) => {
+          if (settled) return;
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          // a command that lost the race may still fail later; it has already been accounted for
+          if (settled) return;
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
     });
-    try {
-      const command = run(this.#client);
-      // the losing side of the race may still reject later; it has already been accounted for
-      command.catch(() => undefined);
-      return await Promise.race([command, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   #report(e: unknown): void {
