@@ -8,8 +8,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { ROOT, canPin, cpuSeconds, pin, spawnUntil, stop } from './lib/processes.js';
-import { benchRedis, everythingOnConfig, startSimulator, urlLine } from './lib/scenario.js';
+import { ROOT, canPin, cpuSeconds, pin, rssMb, spawnUntil, stop } from './lib/processes.js';
+import { SERVER_NODE_ARGS, benchRedis, everythingOnConfig, startSimulator, urlLine } from './lib/scenario.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 3000);
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const serve = async (name: string, env: NodeJS.ProcessEnv, opts: { config?: string; noAuth?: boolean } = {}) => {
     const dir = join(home, name);
     mkdirSync(dir);
-    const args = ['dist/cli/main.js', 'serve', '--config', opts.config ?? config, '--port', '0', '--json', ...(opts.noAuth ? ['--no-auth'] : [])];
+    const args = [...SERVER_NODE_ARGS, 'dist/cli/main.js', 'serve', '--config', opts.config ?? config, '--port', '0', '--json', ...(opts.noAuth ? ['--no-auth'] : [])];
     const line = opts.noAuth ? (l: string) => (l.startsWith('{"url"') ? { url: (JSON.parse(l) as { url: string }).url, key: '' } : undefined) : serveLine;
     return spawnUntil(args, { STRATA_HOME: dir, STRATA_DATABASE_URL: '', STRATA_LOG_LEVEL: 'info', ...env }, line, SUT);
   };
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   // its own process: after the miss scenario the first server holds 64 MB of cached answers and a large
   // record table, which would measure that state rather than the hit path
   const strataHits = await serve('hits', { STRATA_REDIS_URL: '' });
-  const proxy = await spawnUntil([...tsx, 'bench/lib/bare-proxy.ts', sim.value], {}, urlLine, SUT);
+  const proxy = await spawnUntil([...SERVER_NODE_ARGS, ...tsx, 'bench/lib/bare-proxy.ts', sim.value], {}, urlLine, SUT);
 
   const content = 'How much overhead does the gateway add?';
   const fixedBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }], temperature: 0 });
@@ -83,6 +83,8 @@ async function main(): Promise<void> {
     /** concurrency 1 with the server moved onto the load generator's CPU (pinned runs only) */
     serialSameCpu?: LoadResult;
     cpuMsPerRequest: { server: number; simulator: number };
+    /** the server's resident memory right after the throughput run */
+    serverRssMb: number;
   }
   const results: Record<string, Measurement[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
   const pids = { simulator: sim.child.pid };
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
         const throughput = await runLoad({ url, path: '/v1/chat/completions', body, headers, connections: CONNECTIONS, durationMs: DURATION_MS });
         const perReq = (before: number, pid: number | undefined): number => Math.round(((cpuSeconds(pid) - before) * 1e6) / throughput.requests) / 1000;
         const cpuMsPerRequest = { server: perReq(cpu0.server, t.pid), simulator: perReq(cpu0.sim, pids.simulator) };
+        const serverRssMb = rssMb(t.pid);
         if (throughput.errors > 0) process.stderr.write(`round ${r} ${name}: ${throughput.errors} requests failed\n`);
         const serial = await runLoad({ url, path: '/v1/chat/completions', body, headers, connections: 1, requests: SERIAL_REQUESTS });
         // At concurrency 1 only one process runs at a time, so there is nothing to isolate; pinned apart, every
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
         } else if (pinned && name === 'simulator') {
           serialSameCpu = serial;
         }
-        results[name]!.push({ throughput, serial, serialSameCpu, cpuMsPerRequest });
+        results[name]!.push({ throughput, serial, serialSameCpu, cpuMsPerRequest, serverRssMb });
         process.stderr.write(`round ${r} ${name}: ${throughput.rps} req/s at ${CONNECTIONS} connections, p50 ${serial.p50Ms} ms at concurrency 1 (${serialSameCpu?.p50Ms ?? '-'} ms on one CPU)\n`);
       }
     }
@@ -144,6 +147,7 @@ async function main(): Promise<void> {
       durationMs: DURATION_MS,
       serialRequests: SERIAL_REQUESTS,
       upstream: 'openai-protocol simulator, zero latency',
+      serverNodeArgs: SERVER_NODE_ARGS.join(' '),
       redis: redis.placement,
       pipeline:
         'strataGateway: the gateway issue pipeline only (no auth, limits or cache). strata / strataRedis / strataCacheHit: API-key auth, route resolution, response cache (miss: lookup + store; hit: replay), tenant/key rpm+tpm buckets, model rpm+tpm buckets and concurrency cap, adaptive throttle, retry/breaker/fallback, HMAC prompt and output hashes, cost, metrics, one JSON log line and one SQLite record per request',
@@ -172,6 +176,7 @@ async function main(): Promise<void> {
       cacheHitThroughputVsBareProxy: perRound((i) => H[i]!.throughput.rps / P[i]!.throughput.rps),
       cacheHitRps: perRound((i) => H[i]!.throughput.rps),
       cacheHitP50MsConcurrency1: perRound((i) => H[i]!.serial.p50Ms),
+      serverRssMb: { bareProxy: perRound((i) => P[i]!.serverRssMb), strata: perRound((i) => S[i]!.serverRssMb), strataRedis: perRound((i) => R[i]!.serverRssMb), strataCacheHit: perRound((i) => H[i]!.serverRssMb) },
       targets: {
         gatewayOnlyThroughputVsBareProxy: '>= 0.5 (gateway issue)',
         gatewayOnlyAddedP50MsConcurrency1: '< 0.3 (gateway issue)',

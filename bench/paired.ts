@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { ROOT, cpuSeconds, spawnUntil, stop } from './lib/processes.js';
-import { startDriver } from './lib/scenario.js';
+import { SERVER_NODE_ARGS, startDriver } from './lib/scenario.js';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'hit';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -24,8 +24,9 @@ if (!['hit', 'miss', 'redis'].includes(scenario)) throw new Error(`BENCH_SCENARI
 const { home, pinned, sut, sim, redis, config } = await startDriver('strata-paired-', scenario === 'redis');
 const builds = { before: before, after: process.env.BENCH_AFTER ?? 'dist' };
 const servers: { name: string; server: { child: ChildProcess; value: { url: string; adminKey: string } } }[] = [];
-// node options per build (BENCH_BEFORE_NODE_ARGS, BENCH_AFTER_NODE_ARGS), e.g. to compare V8 flags on one build
-const nodeArgs = (name: string): string[] => (process.env[`BENCH_${name.toUpperCase()}_NODE_ARGS`] ?? '').split(' ').filter(Boolean);
+// node options per build: the benchmark's (SERVER_NODE_ARGS) unless BENCH_BEFORE_NODE_ARGS / BENCH_AFTER_NODE_ARGS
+// say otherwise (an empty value: none), e.g. to compare V8 flags on one build
+const nodeArgs = (name: string): string[] => (process.env[`BENCH_${name.toUpperCase()}_NODE_ARGS`]?.split(' ').filter(Boolean) ?? SERVER_NODE_ARGS);
 for (const [name, dir] of Object.entries(builds)) {
   const h = join(home, name);
   mkdirSync(h);

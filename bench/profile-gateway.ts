@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { ROOT, spawnUntil, stop } from './lib/processes.js';
-import { startDriver } from './lib/scenario.js';
+import { SERVER_NODE_ARGS, startDriver } from './lib/scenario.js';
 
 interface Node {
   id: number;
@@ -17,7 +17,7 @@ const scenario = process.env.BENCH_SCENARIO ?? 'miss';
 const { home, sut, sim, redis, config } = await startDriver('strata-prof-', scenario === 'redis');
 const profDir = join(home, 'prof');
 const strata = await spawnUntil(
-  ['--cpu-prof', '--cpu-prof-dir', profDir, 'dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'],
+  [...SERVER_NODE_ARGS, '--cpu-prof', '--cpu-prof-dir', profDir, 'dist/cli/main.js', 'serve', '--config', config, '--port', '0', '--json'],
   { STRATA_HOME: home, STRATA_DATABASE_URL: '', STRATA_REDIS_URL: redis?.url ?? '', STRATA_REDIS_PREFIX: `prof-${process.pid}:` },
   (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
   sut,

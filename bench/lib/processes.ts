@@ -22,6 +22,17 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Resident memory of a process in MB, from /proc (Linux); NaN when it cannot be read. */
+export function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? NaN : Math.round(Number(kb) / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
 /** Pins a running process (and its future threads) to a CPU list such as "0" or "1". */
 export function pin(pid: number, cpuList: string): void {
   spawnSync('taskset', ['-a', '-cp', cpuList, String(pid)]);
