@@ -14,8 +14,9 @@ export interface GcChoice {
 /**
  * Whether the young generation is collected by helper threads as well as the main thread. V8 starts four
  * helpers whatever the process may use; confined to one CPU (taskset, cpuset) they only take turns with the
- * main thread on it. Measured on the gateway's cache-miss path with Redis, one CPU: the helpers spent ~7 µs of
- * CPU a request, and without them the server used 2.9% less CPU a request in total (paired, 10 rounds).
+ * main thread on it. Measured on the gateway's cache-miss path with Redis, one CPU: the helpers spent ~7–10 µs of
+ * CPU a request, and without them the server used 1–3% less CPU a request in total (paired, 10 rounds each:
+ * 0.990 and 0.992 switched here, 0.971 with the flag given to node at start-up).
  *
  * Only the scavenger is switched: V8 reads its flag at every minor collection, so it may change in a running
  * process. The concurrent-marking flags may not (V8 aborts when they change after the heap exists), and a

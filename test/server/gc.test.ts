@@ -43,7 +43,7 @@ describe('strata serve and server.parallelGc', () => {
       await server.waitFor('"msg":"server started"');
       expect(startedLine(server.output()).gc).toEqual({ parallelScavenge: false, cpus: 1 });
       const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: server.adminKey!, maxRetries: 0 });
-      // ~1 MB of prompt text a request: young-generation collections run with the flag switched at run time
+      // ~200 KB of prompt text a request: young-generation collections run with the flag switched at run time
       const filler = 'x'.repeat(200_000);
       for (let i = 0; i < 40; i++) {
         const r = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: `Context:\n[1] Round ${i} is fine. ${filler}\n\nWhich round?` }] });
