@@ -11,26 +11,30 @@ export function canPin(): boolean {
   return cpus().length > 1 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN when it cannot be read. */
-export function cpuSeconds(pid: number | undefined): number {
+/** What `parse` reads from /proc/<pid>/<file> (Linux); NaN when the process or the file cannot be read. */
+function fromProc(pid: number | undefined, file: string, parse: (text: string) => number): number {
   if (pid === undefined) return NaN;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+    return parse(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
   } catch {
     return NaN;
   }
 }
 
-/** Resident memory of a process in MB, from /proc (Linux); NaN when it cannot be read. */
+/** CPU seconds (user + system) a process has used so far; NaN when it cannot be read. */
+export function cpuSeconds(pid: number | undefined): number {
+  return fromProc(pid, 'stat', (text) => {
+    const fields = text.split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  });
+}
+
+/** Resident memory of a process in MB; NaN when it cannot be read. */
 export function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return fromProc(pid, 'status', (text) => {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(text)?.[1];
     return kb === undefined ? NaN : Math.round(Number(kb) / 1024);
-  } catch {
-    return NaN;
-  }
+  });
 }
 
 /** Pins a running process (and its future threads) to a CPU list such as "0" or "1". */

@@ -69,31 +69,19 @@ export class RedisResponseCache implements ResponseCacheStore {
   // share of the Redis path's cost, for a case the readiness check already covers.
   #withDeadline<T>(op: string, run: (c: RedisClient) => Promise<T>): Promise<T> {
     if (!this.#client.isReady) return Promise.reject(new Error(`Redis response cache ${op} skipped: the connection is not ready`));
-    // one promise settled by whichever comes first (a Promise.race over a deadline promise allocated three)
+    // one promise settled by whichever comes first, the reply or the timer (a Promise.race over a deadline
+    // promise allocated three); a synchronous throw of `run` rejects it before any timer exists
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(new Error(`Redis response cache ${op} timed out after ${this.#timeoutMs} ms`));
-      }, this.#timeoutMs);
+      const command = run(this.#client);
+      const timer = setTimeout(() => reject(new Error(`Redis response cache ${op} timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
       timer.unref();
-      let command: Promise<T>;
-      try {
-        command = run(this.#client);
-      } catch (e) {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
+      // a reply or failure after the deadline settles nothing: the promise has already been rejected
       command.then(
         (v) => {
-          if (settled) return;
           clearTimeout(timer);
           resolve(v);
         },
         (e: unknown) => {
-          // a command that lost the race may still fail later; it has already been accounted for
-          if (settled) return;
           clearTimeout(timer);
           reject(e instanceof Error ? e : new Error(String(e)));
         },
