@@ -90,15 +90,12 @@ function finish(state: Int32Array, before: number, data: Uint8Array, len: number
   if (n === 128) compress(out, tail, 64);
 }
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const digest = Buffer.alloc(32);
 
+/** The state as 64 hex digits: big-endian bytes into one buffer, then one flat string (not 32 joined pieces). */
 function toHex(st: Int32Array): string {
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    const v = st[i]!;
-    s += HEX[(v >>> 24) & 255]! + HEX[(v >>> 16) & 255]! + HEX[(v >>> 8) & 255]! + HEX[v & 255]!;
-  }
-  return s;
+  for (let i = 0; i < 8; i++) digest.writeInt32BE(st[i]!, i * 4);
+  return digest.toString('hex');
 }
 
 /** Above this many UTF-16 units a text goes to OpenSSL: JS SHA-256 is ~5x slower per byte when warm. */
