@@ -25,16 +25,27 @@ export function startSimulator(cpu?: string): Promise<{ child: ChildProcess; val
   return spawnUntil(['dist/cli/main.js', 'simulate', '--protocol', 'openai', '--port', '0', '--json', '--answer', 'The gateway adds little overhead.'], {}, urlLine, cpu);
 }
 
+/** Parts of the control layer that everythingOnConfig can leave out (bench/feature-cost.ts measures each one's cost). */
+export interface ControlLayerParts {
+  /** the route's response cache (default on) */
+  cache?: boolean;
+  /** the model's rpm/tpm buckets and concurrency cap (default on) */
+  modelLimits?: boolean;
+  /** the tenant and key rpm/tpm buckets (default on) */
+  callerLimits?: boolean;
+}
+
 /**
  * strata.yaml with everything of the control layer on: route `bench` over model `up` (the simulator) with
  * retries and a response cache, rpm/tpm buckets per tenant, key and model, and a concurrency cap. Limits far
  * above what a benchmark reaches: every request goes through the buckets and the queue, none waits.
  */
-export function everythingOnConfig(simUrl: string): string {
+export function everythingOnConfig(simUrl: string, parts: ControlLayerParts = {}): string {
+  const { cache = true, modelLimits = true, callerLimits = true } = parts;
   return (
-    `models:\n  up: { provider: openai, id: sim-model, endpoint: "${simUrl}/v1", pricing: { input: 3, output: 15 }, limits: { rpm: 100000000, tpm: 100000000000, concurrency: 1000 } }\n` +
-    `routes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000, cache: { ttlSeconds: 3600 } }\n` +
-    `limits:\n  tenants: { '*': { rpm: 100000000, tpm: 100000000000 } }\n  keys: { rpm: 100000000, tpm: 100000000000 }\n`
+    `models:\n  up: { provider: openai, id: sim-model, endpoint: "${simUrl}/v1", pricing: { input: 3, output: 15 }${modelLimits ? ', limits: { rpm: 100000000, tpm: 100000000000, concurrency: 1000 }' : ''} }\n` +
+    `routes:\n  bench: { models: [up], retry: { maxAttempts: 3, baseMs: 100, capMs: 2000 }, attemptTimeoutMs: 10000${cache ? ', cache: { ttlSeconds: 3600 }' : ''} }\n` +
+    (callerLimits ? `limits:\n  tenants: { '*': { rpm: 100000000, tpm: 100000000000 } }\n  keys: { rpm: 100000000, tpm: 100000000000 }\n` : '')
   );
 }
 
