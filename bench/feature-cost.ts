@@ -8,9 +8,9 @@
 // bench/results/feature-cost-<scenario>.json.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pairedRounds, scenarioBody, startPairedServer, summariseRatios, type PairedRound } from './lib/paired-runner.js';
+import { pairedRounds, startPairedServer, summariseRatios, type PairedRound } from './lib/paired-runner.js';
 import { ROOT, stop } from './lib/processes.js';
-import { SERVER_NODE_ARGS, everythingOnConfig, startDriver, type ControlLayerParts } from './lib/scenario.js';
+import { SERVER_NODE_ARGS, everythingOnConfig, missBody, startDriver, type ControlLayerParts } from './lib/scenario.js';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'redis';
 if (!['miss', 'redis'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be miss or redis, got ${scenario}`);
@@ -36,7 +36,6 @@ const chosen = process.env.BENCH_VARIANTS?.split(',').filter(Boolean) ?? Object.
 for (const name of chosen) if (!VARIANTS[name]) throw new Error(`unknown variant '${name}'; known: ${Object.keys(VARIANTS).join(', ')}`);
 
 const { home, pinned, sut, sim, redis, config } = await startDriver('strata-feature-cost-', scenario === 'redis');
-const body = scenarioBody('miss');
 const results: Record<string, { without: string; variantOverEverythingOn: { median: number; min: number; max: number }; rounds: PairedRound[] }> = {};
 const prefixes: string[] = [];
 try {
@@ -56,7 +55,7 @@ try {
       throw e;
     });
     try {
-      const perRound = await pairedRounds([reference, variant], body, rounds, durationMs, name);
+      const perRound = await pairedRounds([reference, variant], missBody, rounds, durationMs, name);
       results[name] = { without: v.without, variantOverEverythingOn: summariseRatios(perRound), rounds: perRound };
     } finally {
       await Promise.all([stop(reference.child), stop(variant.child)]);

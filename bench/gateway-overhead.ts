@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { ROOT, canPin, cpuSeconds, pin, rssMb, spawnUntil, stop } from './lib/processes.js';
-import { SERVER_NODE_ARGS, benchRedis, everythingOnConfig, startSimulator, urlLine } from './lib/scenario.js';
+import { FIXED_BODY, SERVER_NODE_ARGS, benchRedis, everythingOnConfig, missBody, startSimulator, urlLine } from './lib/scenario.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 3000);
@@ -58,10 +58,6 @@ async function main(): Promise<void> {
   const strataHits = await serve('hits', { STRATA_REDIS_URL: '' });
   const proxy = await spawnUntil([...SERVER_NODE_ARGS, ...tsx, 'bench/lib/bare-proxy.ts', sim.value], {}, urlLine, SUT);
 
-  const content = 'How much overhead does the gateway add?';
-  const fixedBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }], temperature: 0 });
-  // a different prompt per request: every one is a cache miss that goes upstream and is then stored
-  const missBody = (n: number): string => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} #${process.pid}-${n}-${Math.random()}` }], temperature: 0 });
   interface Target {
     url: string;
     pid: number | undefined;
@@ -70,12 +66,12 @@ async function main(): Promise<void> {
   }
   const auth = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
   const targets: Record<string, Target> = {
-    simulator: { url: sim.value, pid: sim.child.pid, body: fixedBody },
-    bareProxy: { url: proxy.value, pid: proxy.child.pid, body: fixedBody },
+    simulator: { url: sim.value, pid: sim.child.pid, body: FIXED_BODY },
+    bareProxy: { url: proxy.value, pid: proxy.child.pid, body: FIXED_BODY },
     strataGateway: { url: strataGateway.value.url, pid: strataGateway.child.pid, body: missBody },
     strata: { url: strata.value.url, pid: strata.child.pid, body: missBody, headers: auth(strata.value.key) },
     strataRedis: { url: strataRedis.value.url, pid: strataRedis.child.pid, body: missBody, headers: auth(strataRedis.value.key) },
-    strataCacheHit: { url: strataHits.value.url, pid: strataHits.child.pid, body: fixedBody, headers: auth(strataHits.value.key) },
+    strataCacheHit: { url: strataHits.value.url, pid: strataHits.child.pid, body: FIXED_BODY, headers: auth(strataHits.value.key) },
   };
   interface Measurement {
     throughput: LoadResult;

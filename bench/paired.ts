@@ -10,9 +10,9 @@
 // its imports find node_modules.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pairedRounds, scenarioBody, startPairedServer, summariseRatios, type PairedRound, type PairedServer } from './lib/paired-runner.js';
+import { pairedRounds, startPairedServer, summariseRatios, type PairedRound, type PairedServer } from './lib/paired-runner.js';
 import { ROOT, stop } from './lib/processes.js';
-import { SERVER_NODE_ARGS, startDriver } from './lib/scenario.js';
+import { FIXED_BODY, SERVER_NODE_ARGS, missBody, startDriver } from './lib/scenario.js';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'hit';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -32,7 +32,7 @@ for (const [name, build] of Object.entries(builds)) {
 }
 let perRound: PairedRound[] = [];
 try {
-  perRound = await pairedRounds([servers[0]!, servers[1]!], scenarioBody(scenario === 'hit' ? 'hit' : 'miss'), rounds, durationMs, scenario);
+  perRound = await pairedRounds([servers[0]!, servers[1]!], scenario === 'hit' ? FIXED_BODY : missBody, rounds, durationMs, scenario);
 } finally {
   await Promise.all([...servers.map((s) => stop(s.child)), stop(sim.child)]);
   await redis?.release(Object.keys(builds).map((name) => `strata-paired-${process.pid}-${name}:`));

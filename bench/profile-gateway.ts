@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { ROOT, spawnUntil, stop } from './lib/processes.js';
-import { SERVER_NODE_ARGS, startDriver } from './lib/scenario.js';
+import { FIXED_BODY, SERVER_NODE_ARGS, missBody, startDriver } from './lib/scenario.js';
 
 interface Node {
   id: number;
@@ -22,12 +22,7 @@ const strata = await spawnUntil(
   (line) => (line.startsWith('{"url"') ? (JSON.parse(line) as { url: string; adminKey: string }) : undefined),
   sut,
 );
-const content = 'How much overhead does the gateway add?';
-const missBody = (n: number) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${content} ${n} ${Math.random()}` }], temperature: 0 });
-const body =
-  scenario === 'hit' || scenario === 'hit-after-miss'
-    ? JSON.stringify({ model: 'bench', messages: [{ role: 'user', content }], temperature: 0 })
-    : missBody;
+const body = scenario === 'hit' || scenario === 'hit-after-miss' ? FIXED_BODY : missBody;
 const headers = { authorization: `Bearer ${strata.value.adminKey}` };
 if (scenario === 'hit-after-miss') await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body: missBody, headers, connections: 32, durationMs: 20_000 });
 await runLoad({ url: strata.value.url, path: '/v1/chat/completions', body, headers, connections: 32, durationMs: 1500 });

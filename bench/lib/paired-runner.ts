@@ -37,15 +37,6 @@ export async function startPairedServer(opts: {
   return { name: opts.name, child, url: value.url, adminKey: value.adminKey };
 }
 
-const CONTENT = 'How much overhead does the gateway add?';
-
-/** The request body of a scenario: one fixed prompt (every request a cache hit after the first) or a new one each time. */
-export function scenarioBody(kind: 'hit' | 'miss'): string | ((n: number) => string) {
-  return kind === 'hit'
-    ? JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: CONTENT }], temperature: 0 })
-    : (n: number) => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${CONTENT} #${process.pid}-${n}-${Math.random()}` }], temperature: 0 });
-}
-
 export interface PairedRound {
   /** CPU per request of the first server, then the second (µs) */
   first: number;

@@ -14,6 +14,12 @@ import { removeRedisKeys } from './redis-keys.js';
  */
 export const SERVER_NODE_ARGS = ['--max-semi-space-size=64'];
 
+const CONTENT = 'How much overhead does the gateway add?';
+/** The request every benchmark sends when it wants cache hits: one fixed prompt (a miss only the first time). */
+export const FIXED_BODY = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: CONTENT }], temperature: 0 });
+/** A different prompt for every request: each one is a cache miss that goes upstream and is then stored. */
+export const missBody = (n: number): string => JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `${CONTENT} #${process.pid}-${n}-${Math.random()}` }], temperature: 0 });
+
 /** The URL of a `--json` start line ({"url": …}), else undefined. */
 export const urlLine = (line: string): string | undefined => {
   if (!line.startsWith('{"url"')) return undefined;
