@@ -145,9 +145,10 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
     if (routeKnowledgeBases.size > 0) {
       steps.push(createKnowledgeBaseRouteStep({ routes: routeKnowledgeBases, retrieve: (p) => bound.knowledgeBases!.retrieve(p), prompts: promptRuntime, settings: config.rag, logger }));
     }
+    let cacheStore: ResponseCacheStore | undefined;
     if (Object.values(config.routes).some((r) => r.cache)) {
-      const cacheStore: ResponseCacheStore = redis
-        ? new RedisResponseCache(redis, { prefix: `${prefix}cache:`, onError: () => metrics.cacheErrors.inc({ backend: 'redis' }) })
+      cacheStore = redis
+        ? new RedisResponseCache(redis, { prefix: `${prefix}cache:`, writeDelayMs: config.cache.redisWriteDelayMs, onError: () => metrics.cacheErrors.inc({ backend: 'redis' }) })
         : new MemoryResponseCache({ maxBytes: config.cache.maxBytes });
       steps.push(createCacheStep({ store: cacheStore, catalog, clock: systemClock, logger, metrics, hashOutput: (r) => outputHashOf(hasher, r) }));
     }
@@ -206,6 +207,8 @@ export async function createStrata(opts: CreateStrataOptions = {}): Promise<Stra
           await limiter.close();
           await catalog.close();
           await store.close();
+          // the Redis cache's pending stores go out before the connection closes
+          await cacheStore?.close?.();
           if (redis?.isOpen) await redis.close();
           flushInvocationLog(logger);
           logger.flush();

@@ -227,6 +227,8 @@ export const limitsSchema = z.strictObject({
 export const cacheSchema = z.strictObject({
   /** bound of the in-process cache (LRU); Redis is used instead when STRATA_REDIS_URL is set */
   maxBytes: positiveInt.default(64 * 1024 * 1024),
+  /** on Redis: entries stored within this many ms are written together in one call; 0 = each at once */
+  redisWriteDelayMs: z.number().int().min(0).max(1000).default(10),
 });
 
 const tagValue = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: "expected 1-64 of A-Z, a-z, 0-9, '.', '_', ':' and '-'" });

@@ -219,6 +219,7 @@ routes:
   default: { models: [local], cache: { ttlSeconds: 60, semantic: { embeddingModel: local } } }
 limits:
   tenants: { 'Bad Tenant': { rpm: 0 } }
+cache: { redisWriteDelayMs: -5 }
 budgets:
   daily: { tenant: acme, window: day, limitUsd: -1, action: downgrade, downgradeTo: sonnet }
   weekly: { window: week, limitUsd: 5, action: block }
@@ -231,6 +232,7 @@ budgets:
     expect(byPath.get('models.local.limits.concurency')).toBe("unknown field (did you mean 'concurrency'?)");
     expect(byPath.get('limits.tenants["Bad Tenant"].rpm')).toBe('must be > 0, got 0');
     expect(byPath.get('limits.tenants["Bad Tenant"]')).toMatch(/expected a tenant name/);
+    expect(byPath.get('cache.redisWriteDelayMs')).toBe('must be ≥ 0, got -5');
     expect(byPath.get('budgets.daily.limitUsd')).toBe('must be > 0, got -1');
     expect(byPath.get('budgets.daily.downgradeTo')).toBe("unknown model 'sonnet'; known: local, emb");
     expect(byPath.get('budgets.weekly.window')).toBe("expected one of day|month, got 'week'");
@@ -251,6 +253,7 @@ budgets:
     expect(cfg.models.local?.limits).toEqual({ concurrency: 4, adaptive: true });
     expect(cfg.routes.default?.cache).toEqual({ ttlSeconds: 60, mode: 'deterministic' });
     expect(cfg.limits.queue).toEqual({ maxWaitMs: 5000, maxQueue: 1000 });
+    expect(cfg.cache).toEqual({ maxBytes: 64 * 1024 * 1024, redisWriteDelayMs: 10 });
     expect(cfg.auth).toEqual({ enabled: true, keyCacheMs: 1000 });
     expect(cfg.budgets.chat).toMatchObject({ alerts: [0.5, 0.8, 1], tags: { feature: 'chat' } });
   });

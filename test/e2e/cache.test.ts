@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ContentHasher, type ChatResult, type InvocationRecord } from '../../src/core/index.js';
 import { Gateway, MemoryResponseCache, ModelCatalog, createCacheStep, outputText, type CatalogConfig } from '../../src/gateway/index.js';
 import type { SimulatorHandle } from '../../src/load/simulator/index.js';
@@ -321,10 +321,17 @@ describe.skipIf(!TEST_REDIS_URL)('response cache on Redis', () => {
       const body = { model: 'support', messages: user('Please repeat: shared across replicas'), temperature: 0 };
       const first = await client(a).chat.completions.create(body).withResponse();
       expect(first.response.headers.get('x-strata-cache')).toBe('miss');
-      // a hit on server A proves its write landed (commands on one connection run in order)
+      // server A sees its own store at once, before the store reaches Redis
       const again = await client(a).chat.completions.create(body).withResponse();
       expect(again.response.headers.get('x-strata-cache')).toBe('hit');
       expect(sonnetCalls()).toBe(1);
+      // stores are written behind, in batches (cache.redisWriteDelayMs, 10 ms by default): B can hit once it landed
+      const cacheKeys = async (): Promise<string[]> => {
+        const found: string[] = [];
+        for await (const batch of redis.client.scanIterator({ MATCH: `${prefix}cache:*` })) found.push(...batch);
+        return found;
+      };
+      await vi.waitFor(async () => expect(await cacheKeys()).toHaveLength(1), { timeout: 5000, interval: 5 });
 
       const fromB = await client(b).chat.completions.create(body).withResponse();
       expect(fromB.response.headers.get('x-strata-cache')).toBe('hit');
@@ -334,8 +341,7 @@ describe.skipIf(!TEST_REDIS_URL)('response cache on Redis', () => {
       expect(streamed.response.headers.get('x-strata-cache')).toBe('hit');
       expect(streamed.text).toBe(first.data.choices[0]!.message.content);
 
-      const keys: string[] = [];
-      for await (const batch of redis.client.scanIterator({ MATCH: `${prefix}cache:*` })) keys.push(...batch);
+      const keys = await cacheKeys();
       expect(keys).toHaveLength(1);
       const ttl = await redis.client.pTTL(keys[0]!);
       expect(ttl).toBeGreaterThan(0);

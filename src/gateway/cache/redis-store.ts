@@ -1,4 +1,5 @@
 import type { RedisClient } from '../../store/index.js';
+import { RedisScript } from '../limits/redis-script.js';
 import { parseCachedAnswer, serialiseCachedAnswer, type CachedAnswer } from './cached-answer.js';
 import type { ResponseCacheStore } from './store.js';
 
@@ -9,14 +10,51 @@ export interface RedisResponseCacheOptions {
   onError?: (e: Error) => void;
   /** give up on a command after this long and treat it as a miss (default 250 ms) */
   timeoutMs?: number;
+  /**
+   * Stores made within this many milliseconds go to Redis together, in one script call (default 10); 0 writes
+   * each entry with its own SET as soon as it is stored.
+   */
+  writeDelayMs?: number;
+  /** a batch of stores is written as soon as it holds this many entries (default 256) */
+  maxBatch?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 250;
+const DEFAULT_WRITE_DELAY_MS = 10;
+const DEFAULT_MAX_BATCH = 256;
+
+/** KEYS: the entries' keys; ARGV: for each key in turn, its PX expiry in milliseconds, then its value. */
+const SET_ALL = new RedisScript(`
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[2 * i], 'PX', ARGV[2 * i - 1])
+end
+return #KEYS
+`);
+
+/** Stores not yet sent to Redis, and the promise every one of their set() calls returns. */
+interface PendingWrites {
+  keys: string[];
+  values: string[];
+  ttlMs: number[];
+  /** performance.now() when each entry was stored: its expiry counts from then, not from the write */
+  storedAt: number[];
+  /** cache key → entry JSON, so this replica sees its own stores before they reach Redis */
+  local: Map<string, string>;
+  timer: NodeJS.Timeout | undefined;
+  done: Promise<void>;
+  settle: () => void;
+}
 
 /**
  * Response cache shared by every replica through Redis: one string per entry, expiring by PX.
  * Best effort by design: a Redis failure is a miss on get and a no-op on set, never an error in the
  * request path, because a cache outage must not become a gateway outage.
+ *
+ * Stores are written behind, in batches: the entries stored within `writeDelayMs` go to Redis in one script
+ * call. One SET per cache miss measured ~14% of the server's CPU a request on the Redis-miss benchmark (the
+ * command, its reply and the event-loop turns they cost); a batch spreads that over its entries. The price is
+ * that other replicas see an entry up to `writeDelayMs` later, and a crash loses at most that much of the
+ * cache. This replica's own lookups see its pending entries at once.
  */
 export class RedisResponseCache implements ResponseCacheStore {
   readonly kind = 'redis' as const;
@@ -24,23 +62,32 @@ export class RedisResponseCache implements ResponseCacheStore {
   readonly #prefix: string;
   readonly #onError: ((e: Error) => void) | undefined;
   readonly #timeoutMs: number;
+  readonly #writeDelayMs: number;
+  readonly #maxBatch: number;
+  #pending: PendingWrites | undefined;
 
   constructor(client: RedisClient, opts: RedisResponseCacheOptions) {
     this.#client = client;
     this.#prefix = opts.prefix;
     this.#onError = opts.onError;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#writeDelayMs = opts.writeDelayMs ?? DEFAULT_WRITE_DELAY_MS;
+    this.#maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!(this.#writeDelayMs >= 0) || !Number.isFinite(this.#writeDelayMs)) throw new RangeError(`writeDelayMs must be a finite number >= 0, got ${this.#writeDelayMs}`);
+    if (!Number.isInteger(this.#maxBatch) || this.#maxBatch < 1) throw new RangeError(`maxBatch must be a whole number >= 1, got ${this.#maxBatch}`);
   }
 
   /** The entry under key, or undefined when absent, expired (Redis dropped it), unreadable or Redis failed. */
   // `now` is unused: Redis applies the expiry itself, on its own clock
   async get(key: string, _now: number): Promise<CachedAnswer | undefined> {
-    let json: string | null;
-    try {
-      json = await this.#withDeadline('get', (c) => c.get(this.#prefix + key));
-    } catch (e) {
-      this.#report(e);
-      return undefined;
+    let json: string | null | undefined = this.#pending?.local.get(key);
+    if (json === undefined) {
+      try {
+        json = await this.#withDeadline('get', (c) => c.get(this.#prefix + key));
+      } catch (e) {
+        this.#report(e);
+        return undefined;
+      }
     }
     if (json === null) return undefined;
     const answer = parseCachedAnswer(json);
@@ -48,9 +95,64 @@ export class RedisResponseCache implements ResponseCacheStore {
     return answer;
   }
 
-  /** Stores value with a PX expiry of ttlMs; failures are reported through onError and otherwise ignored. */
-  async set(key: string, value: CachedAnswer, ttlMs: number, _now: number): Promise<void> {
-    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) return;
+  /**
+   * Stores value with a PX expiry of ttlMs, counted from now. With a write delay the entry joins the pending
+   * batch and the promise settles when that batch has been written (or has failed); failures are reported
+   * through onError (once per batch) and otherwise ignored.
+   */
+  set(key: string, value: CachedAnswer, ttlMs: number, _now: number): Promise<void> {
+    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) return Promise.resolve();
+    if (this.#writeDelayMs === 0) return this.#setOne(key, value, ttlMs);
+    if (!this.#client.isReady) {
+      // nothing to wait for: a batch would be dropped at its write anyway
+      this.#report(new Error('Redis response cache set skipped: the connection is not ready'));
+      return Promise.resolve();
+    }
+    const json = serialiseCachedAnswer(value);
+    const batch = (this.#pending ??= newBatch());
+    batch.keys.push(this.#prefix + key);
+    batch.values.push(json);
+    batch.ttlMs.push(ttlMs);
+    batch.storedAt.push(performance.now());
+    batch.local.set(key, json);
+    if (batch.keys.length >= this.#maxBatch) this.#write(batch);
+    else if (batch.timer === undefined) {
+      batch.timer = setTimeout(() => this.#write(batch), this.#writeDelayMs);
+      batch.timer.unref();
+    }
+    return batch.done;
+  }
+
+  /** Writes the pending stores now; resolves once Redis has them (or the write failed and was reported). */
+  flush(): Promise<void> {
+    const batch = this.#pending;
+    if (batch === undefined) return Promise.resolve();
+    this.#write(batch);
+    return batch.done;
+  }
+
+  /** Writes what is pending; the Redis client itself belongs to the caller. */
+  close(): Promise<void> {
+    return this.flush();
+  }
+
+  #write(batch: PendingWrites): void {
+    if (this.#pending === batch) this.#pending = undefined;
+    if (batch.timer !== undefined) clearTimeout(batch.timer);
+    const now = performance.now();
+    const args: string[] = [];
+    for (let i = 0; i < batch.keys.length; i++) {
+      // PX takes whole milliseconds; rounding up keeps a sub-millisecond TTL from meaning "no expiry", and an
+      // entry whose TTL ran out while it waited lives one millisecond
+      args.push(String(Math.max(1, Math.ceil(batch.ttlMs[i]! - (now - batch.storedAt[i]!)))), batch.values[i]!);
+    }
+    this.#withDeadline('set', (c) => SET_ALL.run(c, batch.keys, args)).then(batch.settle, (e: unknown) => {
+      this.#report(e);
+      batch.settle();
+    });
+  }
+
+  async #setOne(key: string, value: CachedAnswer, ttlMs: number): Promise<void> {
     // PX takes whole milliseconds; rounding up keeps a sub-millisecond TTL from meaning "no expiry"
     const px = Math.ceil(ttlMs);
     try {
@@ -97,4 +199,12 @@ export class RedisResponseCache implements ResponseCacheStore {
       // a faulty error callback must not turn a cache miss into a failed request
     }
   }
+}
+
+function newBatch(): PendingWrites {
+  let settle!: () => void;
+  const done = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  return { keys: [], values: [], ttlMs: [], storedAt: [], local: new Map(), timer: undefined, done, settle };
 }

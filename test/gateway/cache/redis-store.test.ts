@@ -30,7 +30,7 @@ describe('RedisResponseCache without a server', () => {
     // a connected client whose server does not answer: commands never settle
     const hanging = { isReady: true, get: () => new Promise(() => undefined), set: () => new Promise(() => undefined) };
     const errors: Error[] = [];
-    const cache = new RedisResponseCache(hanging as unknown as RedisClient, { prefix: 'p:', timeoutMs: 20, onError: (e) => errors.push(e) });
+    const cache = new RedisResponseCache(hanging as unknown as RedisClient, { prefix: 'p:', timeoutMs: 20, writeDelayMs: 0, onError: (e) => errors.push(e) });
     vi.useFakeTimers();
     const got = cache.get('k', T0);
     const set = cache.set('k', answer('a'), 1_000, T0);
@@ -43,6 +43,26 @@ describe('RedisResponseCache without a server', () => {
       'Redis response cache get timed out after 20 ms',
       'Redis response cache set timed out after 20 ms',
     ]);
+  });
+
+  it('a batch of stores that does not answer in time is reported once, and every store in it settles', async () => {
+    const hanging = { isReady: true, get: () => new Promise(() => undefined), evalSha: () => new Promise(() => undefined) };
+    const errors: Error[] = [];
+    const cache = new RedisResponseCache(hanging as unknown as RedisClient, { prefix: 'p:', timeoutMs: 20, writeDelayMs: 5, onError: (e) => errors.push(e) });
+    vi.useFakeTimers();
+    const sets = [cache.set('a', answer('a'), 1_000, T0), cache.set('b', answer('b'), 1_000, T0)];
+    // written after the 5 ms delay, given up 20 ms later
+    await vi.advanceTimersByTimeAsync(24);
+    expect(errors).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(Promise.all(sets)).resolves.toEqual([undefined, undefined]);
+    expect(errors.map((e) => e.message)).toEqual(['Redis response cache set timed out after 20 ms']);
+  });
+
+  it('refuses a negative write delay or an empty batch size', () => {
+    const client = { isReady: true } as unknown as RedisClient;
+    expect(() => new RedisResponseCache(client, { prefix: 'p:', writeDelayMs: -1 })).toThrow(/writeDelayMs must be a finite number >= 0, got -1/);
+    expect(() => new RedisResponseCache(client, { prefix: 'p:', maxBatch: 0 })).toThrow(/maxBatch must be a whole number >= 1, got 0/);
   });
 
   it('treats a client that is not ready (reconnecting) as a miss at once, sending nothing', async () => {
@@ -128,6 +148,89 @@ describe.skipIf(!TEST_REDIS_URL)('RedisResponseCache', () => {
     expect(await cache.get('garbage', T0)).toBeUndefined();
     expect(await cache.get('wrong-shape', T0)).toBeUndefined();
     expect(errors).toHaveLength(2);
+  });
+
+  /** the test client, counting the SETs and script calls sent through it */
+  const counting = (): { client: RedisClient; sent: { set: number; evalSha: number } } => {
+    const sent = { set: 0, evalSha: 0 };
+    const wrapped = new Proxy(client, {
+      get(target, name) {
+        const v: unknown = Reflect.get(target, name);
+        if (typeof v !== 'function') return v;
+        if (name === 'set' || name === 'evalSha') {
+          return (...args: unknown[]) => {
+            sent[name]++;
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return (v as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    return { client: wrapped, sent };
+  };
+
+  it('writes the stores of one write delay together in one script call, each with its own expiry', async () => {
+    const { client: c, sent } = counting();
+    const cache = new RedisResponseCache(c, { prefix, writeDelayMs: 20 });
+    await Promise.all([cache.set('b1', answer('one'), 60_000, T0), cache.set('b2', answer('two'), 30_000, T0), cache.set('b3', answer('three'), 60_000, T0)]);
+    expect(sent).toEqual({ set: 0, evalSha: 1 });
+    expect((await cache.get('b2', T0))!.result.text).toBe('two');
+    expect(await client.exists([`${prefix}b1`, `${prefix}b2`, `${prefix}b3`])).toBe(3);
+    const b2 = await client.pTTL(`${prefix}b2`);
+    expect(b2).toBeGreaterThan(0);
+    expect(b2).toBeLessThanOrEqual(30_000);
+    expect(await client.pTTL(`${prefix}b1`)).toBeGreaterThan(30_000);
+  });
+
+  it("counts an entry's expiry from when it was stored, not from when its batch was written", async () => {
+    const cache = new RedisResponseCache(client, { prefix, writeDelayMs: 300 });
+    await cache.set('late', answer('late'), 1_000, T0);
+    // the batch waited ~300 ms, which the PX leaves out
+    expect(await client.pTTL(`${prefix}late`)).toBeLessThanOrEqual(750);
+  });
+
+  it('writes a batch as soon as it holds maxBatch entries', async () => {
+    const { client: c, sent } = counting();
+    const cache = new RedisResponseCache(c, { prefix, writeDelayMs: 600_000, maxBatch: 2 });
+    await Promise.all([cache.set('m1', answer('1'), 60_000, T0), cache.set('m2', answer('2'), 60_000, T0)]);
+    expect(sent.evalSha).toBe(1);
+    expect(await client.exists([`${prefix}m1`, `${prefix}m2`])).toBe(2);
+  });
+
+  it('sees its own pending stores at once; flush() and close() write them', async () => {
+    const cache = new RedisResponseCache(client, { prefix, writeDelayMs: 600_000 });
+    const stored = cache.set('own', answer('mine'), 60_000, T0);
+    expect((await cache.get('own', T0))!.result.text).toBe('mine');
+    expect(await client.exists(`${prefix}own`)).toBe(0);
+    await cache.flush();
+    await stored;
+    expect(await client.exists(`${prefix}own`)).toBe(1);
+    void cache.set('at-close', answer('last'), 60_000, T0);
+    await cache.close();
+    expect(await client.exists(`${prefix}at-close`)).toBe(1);
+  });
+
+  it('with writeDelayMs 0, stores each entry with its own SET', async () => {
+    const { client: c, sent } = counting();
+    const cache = new RedisResponseCache(c, { prefix, writeDelayMs: 0 });
+    await cache.set('direct', answer('direct'), 60_000, T0);
+    expect(sent).toEqual({ set: 1, evalSha: 0 });
+    expect(await client.exists(`${prefix}direct`)).toBe(1);
+  });
+
+  it('a failed batch is reported once and its stores still settle', async () => {
+    const errors: Error[] = [];
+    const failing = new Proxy(client, {
+      get(target, name) {
+        if (name === 'evalSha') return () => Promise.reject(new Error('READONLY You cannot write against a read only replica.'));
+        const v: unknown = Reflect.get(target, name);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const cache = new RedisResponseCache(failing, { prefix, writeDelayMs: 5, onError: (e) => errors.push(e) });
+    await expect(Promise.all([cache.set('f1', answer('1'), 60_000, T0), cache.set('f2', answer('2'), 60_000, T0)])).resolves.toEqual([undefined, undefined]);
+    expect(errors.map((e) => e.message)).toEqual(['READONLY You cannot write against a read only replica.']);
+    expect(await client.exists([`${prefix}f1`, `${prefix}f2`])).toBe(0);
   });
 
   it('with a closed client, get is a miss, set does not throw, and both are reported', async () => {
