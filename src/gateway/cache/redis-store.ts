@@ -17,11 +17,14 @@ export interface RedisResponseCacheOptions {
   writeDelayMs?: number;
   /** a batch of stores is written as soon as it holds this many entries (default 256) */
   maxBatch?: number;
+  /** or as soon as its entries' JSON holds this many characters (default 1 MiB), so no batch holds Redis long */
+  maxBatchChars?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 250;
 const DEFAULT_WRITE_DELAY_MS = 10;
 const DEFAULT_MAX_BATCH = 256;
+const DEFAULT_MAX_BATCH_CHARS = 1024 * 1024;
 
 /** KEYS: the entries' keys; ARGV: for each key in turn, its PX expiry in milliseconds, then its value. */
 const SET_ALL = new RedisScript(`
@@ -40,6 +43,8 @@ interface PendingWrites {
   storedAt: number[];
   /** cache key → entry JSON, so this replica sees its own stores before they reach Redis */
   local: Map<string, string>;
+  /** summed length of the values */
+  chars: number;
   timer: NodeJS.Timeout | undefined;
   done: Promise<void>;
   settle: () => void;
@@ -64,6 +69,7 @@ export class RedisResponseCache implements ResponseCacheStore {
   readonly #timeoutMs: number;
   readonly #writeDelayMs: number;
   readonly #maxBatch: number;
+  readonly #maxBatchChars: number;
   #pending: PendingWrites | undefined;
 
   constructor(client: RedisClient, opts: RedisResponseCacheOptions) {
@@ -73,8 +79,10 @@ export class RedisResponseCache implements ResponseCacheStore {
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#writeDelayMs = opts.writeDelayMs ?? DEFAULT_WRITE_DELAY_MS;
     this.#maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.#maxBatchChars = opts.maxBatchChars ?? DEFAULT_MAX_BATCH_CHARS;
     if (!(this.#writeDelayMs >= 0) || !Number.isFinite(this.#writeDelayMs)) throw new RangeError(`writeDelayMs must be a finite number >= 0, got ${this.#writeDelayMs}`);
     if (!Number.isInteger(this.#maxBatch) || this.#maxBatch < 1) throw new RangeError(`maxBatch must be a whole number >= 1, got ${this.#maxBatch}`);
+    if (!(this.#maxBatchChars >= 1)) throw new RangeError(`maxBatchChars must be >= 1, got ${this.#maxBatchChars}`);
   }
 
   /** The entry under key, or undefined when absent, expired (Redis dropped it), unreadable or Redis failed. */
@@ -115,7 +123,8 @@ export class RedisResponseCache implements ResponseCacheStore {
     batch.ttlMs.push(ttlMs);
     batch.storedAt.push(performance.now());
     batch.local.set(key, json);
-    if (batch.keys.length >= this.#maxBatch) this.#write(batch);
+    batch.chars += json.length;
+    if (batch.keys.length >= this.#maxBatch || batch.chars >= this.#maxBatchChars) this.#write(batch);
     else if (batch.timer === undefined) {
       batch.timer = setTimeout(() => this.#write(batch), this.#writeDelayMs);
       batch.timer.unref();
@@ -206,5 +215,5 @@ function newBatch(): PendingWrites {
   const done = new Promise<void>((resolve) => {
     settle = resolve;
   });
-  return { keys: [], values: [], ttlMs: [], storedAt: [], local: new Map(), timer: undefined, done, settle };
+  return { keys: [], values: [], ttlMs: [], storedAt: [], local: new Map(), chars: 0, timer: undefined, done, settle };
 }

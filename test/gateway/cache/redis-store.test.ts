@@ -59,10 +59,11 @@ describe('RedisResponseCache without a server', () => {
     expect(errors.map((e) => e.message)).toEqual(['Redis response cache set timed out after 20 ms']);
   });
 
-  it('refuses a negative write delay or an empty batch size', () => {
+  it('refuses a negative write delay or an empty batch bound', () => {
     const client = { isReady: true } as unknown as RedisClient;
     expect(() => new RedisResponseCache(client, { prefix: 'p:', writeDelayMs: -1 })).toThrow(/writeDelayMs must be a finite number >= 0, got -1/);
     expect(() => new RedisResponseCache(client, { prefix: 'p:', maxBatch: 0 })).toThrow(/maxBatch must be a whole number >= 1, got 0/);
+    expect(() => new RedisResponseCache(client, { prefix: 'p:', maxBatchChars: 0 })).toThrow(/maxBatchChars must be >= 1, got 0/);
   });
 
   it('treats a client that is not ready (reconnecting) as a miss at once, sending nothing', async () => {
@@ -195,6 +196,16 @@ describe.skipIf(!TEST_REDIS_URL)('RedisResponseCache', () => {
     await Promise.all([cache.set('m1', answer('1'), 60_000, T0), cache.set('m2', answer('2'), 60_000, T0)]);
     expect(sent.evalSha).toBe(1);
     expect(await client.exists([`${prefix}m1`, `${prefix}m2`])).toBe(2);
+  });
+
+  it('writes a batch as soon as its entries hold maxBatchChars characters of JSON', async () => {
+    const { client: c, sent } = counting();
+    const cache = new RedisResponseCache(c, { prefix, writeDelayMs: 600_000, maxBatchChars: 1000 });
+    const small = cache.set('c1', answer('short'), 60_000, T0);
+    expect(sent.evalSha).toBe(0);
+    await Promise.all([small, cache.set('c2', answer('x'.repeat(1000)), 60_000, T0)]);
+    expect(sent.evalSha).toBe(1);
+    expect(await client.exists([`${prefix}c1`, `${prefix}c2`])).toBe(2);
   });
 
   it('sees its own pending stores at once; flush() and close() write them', async () => {
