@@ -71,6 +71,8 @@ export class RedisResponseCache implements ResponseCacheStore {
   readonly #maxBatch: number;
   readonly #maxBatchChars: number;
   #pending: PendingWrites | undefined;
+  /** batches sent and not yet answered */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(client: RedisClient, opts: RedisResponseCacheOptions) {
     this.#client = client;
@@ -132,12 +134,10 @@ export class RedisResponseCache implements ResponseCacheStore {
     return batch.done;
   }
 
-  /** Writes the pending stores now; resolves once Redis has them (or the write failed and was reported). */
-  flush(): Promise<void> {
-    const batch = this.#pending;
-    if (batch === undefined) return Promise.resolve();
-    this.#write(batch);
-    return batch.done;
+  /** Writes the pending stores now; resolves once Redis has every store made so far (or their writes failed and were reported). */
+  async flush(): Promise<void> {
+    if (this.#pending !== undefined) this.#write(this.#pending);
+    await Promise.all(this.#inFlight);
   }
 
   /** Writes what is pending; the Redis client itself belongs to the caller. */
@@ -155,10 +155,19 @@ export class RedisResponseCache implements ResponseCacheStore {
       // entry whose TTL ran out while it waited lives one millisecond
       args.push(String(Math.max(1, Math.ceil(batch.ttlMs[i]! - (now - batch.storedAt[i]!)))), batch.values[i]!);
     }
-    this.#withDeadline('set', (c) => SET_ALL.run(c, batch.keys, args)).then(batch.settle, (e: unknown) => {
-      this.#report(e);
-      batch.settle();
-    });
+    this.#inFlight.add(batch.done);
+    this.#withDeadline('set', (c) => SET_ALL.run(c, batch.keys, args)).then(
+      () => this.#landed(batch),
+      (e: unknown) => {
+        this.#report(e);
+        this.#landed(batch);
+      },
+    );
+  }
+
+  #landed(batch: PendingWrites): void {
+    this.#inFlight.delete(batch.done);
+    batch.settle();
   }
 
   async #setOne(key: string, value: CachedAnswer, ttlMs: number): Promise<void> {

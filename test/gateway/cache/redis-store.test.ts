@@ -59,6 +59,23 @@ describe('RedisResponseCache without a server', () => {
     expect(errors.map((e) => e.message)).toEqual(['Redis response cache set timed out after 20 ms']);
   });
 
+  it('flush() also waits for a batch already on its way', async () => {
+    let reply: (() => void) | undefined;
+    const slow = { isReady: true, evalSha: () => new Promise((resolve) => (reply = () => resolve(1))) };
+    const cache = new RedisResponseCache(slow as unknown as RedisClient, { prefix: 'p:', writeDelayMs: 600_000, maxBatch: 1, timeoutMs: 60_000 });
+    // a full batch is sent at once: nothing is pending afterwards, but its reply has not come
+    const stored = cache.set('k', answer('a'), 1_000, T0);
+    expect(reply).toBeDefined();
+    let flushed = false;
+    const flushing = cache.flush().then(() => (flushed = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(flushed).toBe(false);
+    reply!();
+    await flushing;
+    await stored;
+    expect(flushed).toBe(true);
+  });
+
   it('refuses a negative write delay or an empty batch bound', () => {
     const client = { isReady: true } as unknown as RedisClient;
     expect(() => new RedisResponseCache(client, { prefix: 'p:', writeDelayMs: -1 })).toThrow(/writeDelayMs must be a finite number >= 0, got -1/);
