@@ -353,6 +353,29 @@ describe.skipIf(!TEST_REDIS_URL)('response cache on Redis', () => {
   });
 });
 
+describe.skipIf(!TEST_REDIS_URL)('response cache on Redis: shutdown', () => {
+  it('an orderly shutdown writes the stores still waiting for their batch', async () => {
+    const prefix = randomRedisPrefix('cache-close');
+    const redis = await testRedis(TEST_REDIS_URL!, prefix);
+    try {
+      // a long write delay: without the shutdown's flush the answer would never reach Redis
+      const running = await startStrataServer(`${config()}cache: { redisWriteDelayMs: 1000 }\n`, { STRATA_REDIS_URL: TEST_REDIS_URL, STRATA_REDIS_PREFIX: prefix }, { auth: false });
+      const first = await client(running).chat.completions.create({ model: 'support', messages: user('Please repeat: kept at shutdown'), temperature: 0 }).withResponse();
+      expect(first.response.headers.get('x-strata-cache')).toBe('miss');
+      const stored = async (): Promise<number> => {
+        let n = 0;
+        for await (const batch of redis.client.scanIterator({ MATCH: `${prefix}cache:*` })) n += batch.length;
+        return n;
+      };
+      expect(await stored()).toBe(0);
+      await running.close();
+      expect(await stored()).toBe(1);
+    } finally {
+      await redis.cleanup();
+    }
+  });
+});
+
 describe('response cache expiry (gateway level, fake clock)', () => {
   function setup(ttlSeconds: number, hashOutput?: (r: ChatResult) => string) {
     const clock = new FakeClock();
