@@ -4,7 +4,7 @@ import { ContentHasher, type ChatResult, type InvocationRecord } from '../../src
 import { Gateway, MemoryResponseCache, ModelCatalog, createCacheStep, outputText, type CatalogConfig } from '../../src/gateway/index.js';
 import type { SimulatorHandle } from '../../src/load/simulator/index.js';
 import { GatewayMetrics, silentLogger } from '../../src/observe/index.js';
-import { getInvocation } from '../../src/store/index.js';
+import { getInvocation, type RedisClient } from '../../src/store/index.js';
 import { HAIKU, SONNET, SONNET_EU, startBedrockSimulator } from '../helpers/bedrock-sim.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { TEST_REDIS_URL, randomRedisPrefix, testRedis } from '../helpers/redis.js';
@@ -310,6 +310,13 @@ describe('response cache through the HTTP server', () => {
   });
 });
 
+/** The response cache's keys in Redis under a server's prefix. */
+async function cacheKeys(redis: RedisClient, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const batch of redis.scanIterator({ MATCH: `${prefix}cache:*` })) found.push(...batch);
+  return found;
+}
+
 describe.skipIf(!TEST_REDIS_URL)('response cache on Redis', () => {
   it('two servers sharing one Redis: the second hits what the first stored, with the TTL applied in Redis', async () => {
     const prefix = randomRedisPrefix('cache-e2e');
@@ -326,12 +333,7 @@ describe.skipIf(!TEST_REDIS_URL)('response cache on Redis', () => {
       expect(again.response.headers.get('x-strata-cache')).toBe('hit');
       expect(sonnetCalls()).toBe(1);
       // stores are written behind, in batches (cache.redisWriteDelayMs, 10 ms by default): B can hit once it landed
-      const cacheKeys = async (): Promise<string[]> => {
-        const found: string[] = [];
-        for await (const batch of redis.client.scanIterator({ MATCH: `${prefix}cache:*` })) found.push(...batch);
-        return found;
-      };
-      await vi.waitFor(async () => expect(await cacheKeys()).toHaveLength(1), { timeout: 5000, interval: 5 });
+      await vi.waitFor(async () => expect(await cacheKeys(redis.client, prefix)).toHaveLength(1), { timeout: 5000, interval: 5 });
 
       const fromB = await client(b).chat.completions.create(body).withResponse();
       expect(fromB.response.headers.get('x-strata-cache')).toBe('hit');
@@ -341,7 +343,7 @@ describe.skipIf(!TEST_REDIS_URL)('response cache on Redis', () => {
       expect(streamed.response.headers.get('x-strata-cache')).toBe('hit');
       expect(streamed.text).toBe(first.data.choices[0]!.message.content);
 
-      const keys = await cacheKeys();
+      const keys = await cacheKeys(redis.client, prefix);
       expect(keys).toHaveLength(1);
       const ttl = await redis.client.pTTL(keys[0]!);
       expect(ttl).toBeGreaterThan(0);
@@ -362,14 +364,9 @@ describe.skipIf(!TEST_REDIS_URL)('response cache on Redis: shutdown', () => {
       const running = await startStrataServer(`${config()}cache: { redisWriteDelayMs: 1000 }\n`, { STRATA_REDIS_URL: TEST_REDIS_URL, STRATA_REDIS_PREFIX: prefix }, { auth: false });
       const first = await client(running).chat.completions.create({ model: 'support', messages: user('Please repeat: kept at shutdown'), temperature: 0 }).withResponse();
       expect(first.response.headers.get('x-strata-cache')).toBe('miss');
-      const stored = async (): Promise<number> => {
-        let n = 0;
-        for await (const batch of redis.client.scanIterator({ MATCH: `${prefix}cache:*` })) n += batch.length;
-        return n;
-      };
-      expect(await stored()).toBe(0);
+      expect(await cacheKeys(redis.client, prefix)).toHaveLength(0);
       await running.close();
-      expect(await stored()).toBe(1);
+      expect(await cacheKeys(redis.client, prefix)).toHaveLength(1);
     } finally {
       await redis.cleanup();
     }

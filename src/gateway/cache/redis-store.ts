@@ -38,9 +38,8 @@ return #KEYS
 interface PendingWrites {
   keys: string[];
   values: string[];
-  ttlMs: number[];
-  /** performance.now() when each entry was stored: its expiry counts from then, not from the write */
-  storedAt: number[];
+  /** performance.now() at which each entry expires: its TTL counts from the store, not from the write */
+  expiresAt: number[];
   /** cache key → entry JSON, so this replica sees its own stores before they reach Redis */
   local: Map<string, string>;
   /** summed length of the values */
@@ -115,15 +114,14 @@ export class RedisResponseCache implements ResponseCacheStore {
     if (this.#writeDelayMs === 0) return this.#setOne(key, value, ttlMs);
     if (!this.#client.isReady) {
       // nothing to wait for: a batch would be dropped at its write anyway
-      this.#report(new Error('Redis response cache set skipped: the connection is not ready'));
+      this.#report(notReady('set'));
       return Promise.resolve();
     }
     const json = serialiseCachedAnswer(value);
     const batch = (this.#pending ??= newBatch());
     batch.keys.push(this.#prefix + key);
     batch.values.push(json);
-    batch.ttlMs.push(ttlMs);
-    batch.storedAt.push(performance.now());
+    batch.expiresAt.push(performance.now() + ttlMs);
     batch.local.set(key, json);
     batch.chars += json.length;
     if (batch.keys.length >= this.#maxBatch || batch.chars >= this.#maxBatchChars) this.#write(batch);
@@ -153,7 +151,7 @@ export class RedisResponseCache implements ResponseCacheStore {
     for (let i = 0; i < batch.keys.length; i++) {
       // PX takes whole milliseconds; rounding up keeps a sub-millisecond TTL from meaning "no expiry", and an
       // entry whose TTL ran out while it waited lives one millisecond
-      args.push(String(Math.max(1, Math.ceil(batch.ttlMs[i]! - (now - batch.storedAt[i]!)))), batch.values[i]!);
+      args.push(String(Math.max(1, Math.ceil(batch.expiresAt[i]! - now))), batch.values[i]!);
     }
     this.#inFlight.add(batch.done);
     this.#withDeadline('set', (c) => SET_ALL.run(c, batch.keys, args)).then(
@@ -188,7 +186,7 @@ export class RedisResponseCache implements ResponseCacheStore {
   // GET is ignored, a late SET stores a correct answer). No AbortSignal per command: measured as a large
   // share of the Redis path's cost, for a case the readiness check already covers.
   #withDeadline<T>(op: string, run: (c: RedisClient) => Promise<T>): Promise<T> {
-    if (!this.#client.isReady) return Promise.reject(new Error(`Redis response cache ${op} skipped: the connection is not ready`));
+    if (!this.#client.isReady) return Promise.reject(notReady(op));
     // one promise settled by whichever comes first, the reply or the timer (a Promise.race over a deadline
     // promise allocated three); a synchronous throw of `run` rejects it before any timer exists
     return new Promise<T>((resolve, reject) => {
@@ -224,5 +222,9 @@ function newBatch(): PendingWrites {
   const done = new Promise<void>((resolve) => {
     settle = resolve;
   });
-  return { keys: [], values: [], ttlMs: [], storedAt: [], local: new Map(), chars: 0, timer: undefined, done, settle };
+  return { keys: [], values: [], expiresAt: [], local: new Map(), chars: 0, timer: undefined, done, settle };
+}
+
+function notReady(op: string): Error {
+  return new Error(`Redis response cache ${op} skipped: the connection is not ready`);
 }

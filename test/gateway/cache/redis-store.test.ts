@@ -168,23 +168,25 @@ describe.skipIf(!TEST_REDIS_URL)('RedisResponseCache', () => {
     expect(errors).toHaveLength(2);
   });
 
+  /** the test client, with the methods named in `replace` swapped for the given ones */
+  const through = (replace: Partial<Record<'set' | 'evalSha', (...args: unknown[]) => unknown>>): RedisClient =>
+    new Proxy(client, {
+      get(target, name) {
+        const swapped = name === 'set' || name === 'evalSha' ? replace[name] : undefined;
+        if (swapped) return swapped;
+        const v: unknown = Reflect.get(target, name);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+
   /** the test client, counting the SETs and script calls sent through it */
   const counting = (): { client: RedisClient; sent: { set: number; evalSha: number } } => {
     const sent = { set: 0, evalSha: 0 };
-    const wrapped = new Proxy(client, {
-      get(target, name) {
-        const v: unknown = Reflect.get(target, name);
-        if (typeof v !== 'function') return v;
-        if (name === 'set' || name === 'evalSha') {
-          return (...args: unknown[]) => {
-            sent[name]++;
-            return (v as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        return (v as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-    return { client: wrapped, sent };
+    const count = (name: 'set' | 'evalSha') => (...args: unknown[]) => {
+      sent[name]++;
+      return (client[name] as (...a: unknown[]) => unknown).apply(client, args);
+    };
+    return { client: through({ set: count('set'), evalSha: count('evalSha') }), sent };
   };
 
   it('writes the stores of one write delay together in one script call, each with its own expiry', async () => {
@@ -248,13 +250,7 @@ describe.skipIf(!TEST_REDIS_URL)('RedisResponseCache', () => {
 
   it('a failed batch is reported once and its stores still settle', async () => {
     const errors: Error[] = [];
-    const failing = new Proxy(client, {
-      get(target, name) {
-        if (name === 'evalSha') return () => Promise.reject(new Error('READONLY You cannot write against a read only replica.'));
-        const v: unknown = Reflect.get(target, name);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const failing = through({ evalSha: () => Promise.reject(new Error('READONLY You cannot write against a read only replica.')) });
     const cache = new RedisResponseCache(failing, { prefix, writeDelayMs: 5, onError: (e) => errors.push(e) });
     await expect(Promise.all([cache.set('f1', answer('1'), 60_000, T0), cache.set('f2', answer('2'), 60_000, T0)])).resolves.toEqual([undefined, undefined]);
     expect(errors.map((e) => e.message)).toEqual(['READONLY You cannot write against a read only replica.']);
